@@ -1,0 +1,260 @@
+"""The orchestrator's control API: state machines, executions, history, task callbacks.
+
+Routes translate HTTP into calls on the Orchestrator and back; errors become problem+json."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from orchestrator import engine, queries
+from orchestrator.errors import OrchestratorError, StateMachineDoesNotExist
+from orchestrator.registry import Registry
+from orchestrator.schemas import (
+    Execution,
+    ExecutionList,
+    History,
+    HistoryEvent,
+    RegisterStateMachineRequest,
+    SendTaskFailure,
+    SendTaskHeartbeat,
+    SendTaskSuccess,
+    StartExecutionRequest,
+    StateMachine,
+    StopRequest,
+    ValidateRequest,
+    ValidateResponse,
+)
+from orchestrator.service import Orchestrator
+from servicekit.messages import TaskReply
+from servicekit.problems import Problem
+
+router = APIRouter()
+
+
+def get_orchestrator(request: Request) -> Orchestrator:
+    return request.app.state.orchestrator
+
+
+def get_registry(request: Request) -> Registry:
+    return request.app.state.registry
+
+
+async def get_session(request: Request) -> Any:
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.resources.sessions
+    async with sessions() as session:
+        yield session
+
+
+OrchestratorDep = Annotated[Orchestrator, Depends(get_orchestrator)]
+RegistryDep = Annotated[Registry, Depends(get_registry)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def problem(exc: OrchestratorError) -> Problem:
+    return Problem(exc.status, exc.title, str(exc))
+
+
+# ---- state machines ------------------------------------------------------------------------
+
+
+@router.get("/state-machines", response_model=list[StateMachine], tags=["state machines"])
+async def list_state_machines(session: SessionDep, registry: RegistryDep) -> list[StateMachine]:
+    return [
+        StateMachine(name=v.name, version=v.version, createdAt=v.created_at)
+        for v in await registry.list_latest(session)
+    ]
+
+
+@router.get("/state-machines/{name}", response_model=StateMachine, tags=["state machines"])
+async def describe_state_machine(
+    name: str, session: SessionDep, registry: RegistryDep, version: int | None = None
+) -> StateMachine:
+    found = (
+        await registry.latest(session, name)
+        if version is None
+        else await _version_or_none(registry, session, name, version)
+    )
+    if found is None:
+        raise problem(StateMachineDoesNotExist(f"no state machine {name!r}"))
+    return StateMachine(
+        name=found.name,
+        version=found.version,
+        createdAt=found.created_at,
+        definition=found.definition,
+    )
+
+
+async def _version_or_none(
+    registry: Registry, session: AsyncSession, name: str, version: int
+) -> Any:
+    try:
+        return await registry.get(session, name, version)
+    except Exception:
+        return None
+
+
+@router.put("/state-machines/{name}", response_model=StateMachine, tags=["state machines"])
+async def register_state_machine(
+    name: str,
+    body: RegisterStateMachineRequest,
+    session: SessionDep,
+    registry: RegistryDep,
+    response: Response,
+) -> StateMachine:
+    """Register `definition` as the next version of `name` (no new version if unchanged)."""
+    try:
+        async with session.begin():
+            before = await registry.latest(session, name)
+            registered = await registry.register(session, name, body.definition)
+    except engine.DefinitionError as exc:
+        raise _invalid_definition(exc.problems) from exc
+    if before is None or before.version != registered.version:
+        response.status_code = status.HTTP_201_CREATED
+    return StateMachine(
+        name=registered.name,
+        version=registered.version,
+        createdAt=registered.created_at,
+        definition=registered.definition,
+    )
+
+
+@router.post("/state-machines/validate", response_model=ValidateResponse, tags=["state machines"])
+async def validate_state_machine(body: ValidateRequest) -> ValidateResponse:
+    """Validate a definition without registering it (as ValidateStateMachineDefinition)."""
+    problems = engine.validate_definition(body.definition)
+    return ValidateResponse(result="FAIL" if problems else "OK", diagnostics=problems)
+
+
+def _invalid_definition(problems: list[str]) -> Problem:
+    return Problem(
+        400,
+        "InvalidDefinition",
+        f"the definition has {len(problems)} problem(s): " + "; ".join(problems),
+        [{"field": "definition", "message": p} for p in problems],
+    )
+
+
+# ---- executions ----------------------------------------------------------------------------
+
+
+@router.post("/executions", response_model=Execution, tags=["executions"])
+async def start_execution(
+    body: StartExecutionRequest, orchestrator: OrchestratorDep, response: Response
+) -> Execution:
+    """StartExecution. Idempotent on `name`: 201 when started, 200 when the same name and input
+    already exist, 409 when the name exists with another input."""
+    try:
+        started = await orchestrator.start_execution(body.stateMachineName, body.name, body.input)
+    except OrchestratorError as exc:
+        raise problem(exc) from exc
+    response.status_code = status.HTTP_201_CREATED if started.created else status.HTTP_200_OK
+    response.headers["Location"] = f"/executions/{started.execution.execution_id}"
+    return Execution.from_row(started.execution)
+
+
+@router.get("/executions", response_model=ExecutionList, tags=["executions"])
+async def list_executions(
+    session: SessionDep,
+    stateMachineName: str | None = None,
+    statusFilter: Annotated[str | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: str | None = None,
+) -> ExecutionList:
+    """Newest first; pass `nextCursor` back as `cursor` for the next page."""
+    try:
+        rows, next_cursor = await queries.list_executions(
+            session, stateMachineName, statusFilter, limit, cursor
+        )
+    except ValueError as exc:
+        raise Problem(400, "InvalidCursor", str(exc)) from exc
+    return ExecutionList(
+        executions=[Execution.from_row(row) for row in rows], nextCursor=next_cursor
+    )
+
+
+@router.get("/executions/{execution_id}", response_model=Execution, tags=["executions"])
+async def describe_execution(execution_id: str, orchestrator: OrchestratorDep) -> Execution:
+    try:
+        return Execution.from_row(await orchestrator.describe(execution_id))
+    except OrchestratorError as exc:
+        raise problem(exc) from exc
+
+
+@router.get("/executions/{execution_id}/history", response_model=History, tags=["executions"])
+async def execution_history(
+    execution_id: str,
+    orchestrator: OrchestratorDep,
+    session: SessionDep,
+    reverseOrder: bool = False,
+) -> History:
+    """GetExecutionHistory: every event, AWS's event types."""
+    try:
+        await orchestrator.describe(execution_id)
+    except OrchestratorError as exc:
+        raise problem(exc) from exc
+    rows = await queries.history(session, execution_id, reverseOrder)
+    return History(
+        events=[
+            HistoryEvent(
+                id=row.event_id,
+                previousEventId=row.previous_event_id,
+                timestamp=row.timestamp,
+                type=row.type,
+                details=row.details,
+            )
+            for row in rows
+        ]
+    )
+
+
+@router.post("/executions/{execution_id}/stop", response_model=Execution, tags=["executions"])
+async def stop_execution(
+    execution_id: str, orchestrator: OrchestratorDep, body: StopRequest | None = None
+) -> Execution:
+    """StopExecution: a running execution ends ABORTED; later replies are ignored."""
+    body = body or StopRequest()
+    try:
+        return Execution.from_row(await orchestrator.stop(execution_id, body.error, body.cause))
+    except OrchestratorError as exc:
+        raise problem(exc) from exc
+
+
+@router.post("/executions/{execution_id}/redrive", response_model=Execution, tags=["executions"])
+async def redrive_execution(execution_id: str, orchestrator: OrchestratorDep) -> Execution:
+    """RedriveExecution: resume a FAILED, TIMED_OUT or ABORTED execution where it failed."""
+    try:
+        return Execution.from_row(await orchestrator.redrive(execution_id))
+    except OrchestratorError as exc:
+        raise problem(exc) from exc
+
+
+# ---- task callbacks ------------------------------------------------------------------------
+
+
+async def _send(orchestrator: Orchestrator, reply: TaskReply) -> dict[str, str]:
+    try:
+        await orchestrator.deliver_reply(reply, via="http")
+    except OrchestratorError as exc:
+        raise problem(exc) from exc
+    return {}
+
+
+@router.post("/tasks/success", tags=["tasks"])
+async def send_task_success(body: SendTaskSuccess, orchestrator: OrchestratorDep) -> Any:
+    """SendTaskSuccess over HTTP."""
+    return await _send(orchestrator, TaskReply.succeeded(body.taskToken, body.output))
+
+
+@router.post("/tasks/failure", tags=["tasks"])
+async def send_task_failure(body: SendTaskFailure, orchestrator: OrchestratorDep) -> Any:
+    """SendTaskFailure over HTTP."""
+    return await _send(orchestrator, TaskReply.failed(body.taskToken, body.error or "", body.cause))
+
+
+@router.post("/tasks/heartbeat", tags=["tasks"])
+async def send_task_heartbeat(body: SendTaskHeartbeat, orchestrator: OrchestratorDep) -> Any:
+    """SendTaskHeartbeat over HTTP."""
+    return await _send(orchestrator, TaskReply(body.taskToken, "HEARTBEAT"))

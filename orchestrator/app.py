@@ -1,0 +1,63 @@
+"""Wires the orchestrator: connections, registry, engine shell, consumers and the HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from orchestrator.api import router
+from orchestrator.entropy import SecureEntropy
+from orchestrator.loops import ResultConsumer, TimerLoop
+from orchestrator.outbox_relay import OutboxPublisher
+from orchestrator.registry import Registry
+from orchestrator.service import Orchestrator
+from orchestrator.settings import OrchestratorSettings
+from orchestrator.tables import SCHEMA
+from servicekit.http import create_service_app
+from servicekit.messages import RESULT_QUEUE
+from servicekit.resources import Resources
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
+    config = settings or OrchestratorSettings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resources = await Resources.open(config, migrations_dir=MIGRATIONS, schema=SCHEMA)
+        registry = Registry()
+        async with resources.sessions() as session, session.begin():
+            await registry.register_directory(session, config.workflows_dir)
+        publisher = OutboxPublisher(resources.broker, resources.sessions)
+        orchestrator = Orchestrator(resources.sessions, registry, publisher, SecureEntropy())
+        app.state.registry = registry
+        app.state.orchestrator = orchestrator
+        await resources.broker.consume(RESULT_QUEUE, ResultConsumer(orchestrator).on_message)
+        background = [
+            asyncio.create_task(
+                TimerLoop(resources.sessions, orchestrator).run(config.timer_poll_seconds)
+            ),
+            asyncio.create_task(
+                publisher.run_relay(
+                    config.outbox_poll_seconds, timedelta(seconds=config.outbox_grace_seconds)
+                )
+            ),
+        ]
+        app.state.resources = resources
+        try:
+            yield
+        finally:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            await resources.close()
+
+    app = create_service_app("stepwise orchestrator", lifespan)
+    app.include_router(router)
+    return app

@@ -1,0 +1,40 @@
+"""The orchestrator's error hierarchy; the HTTP edge maps each to a problem+json status."""
+
+from __future__ import annotations
+
+
+class OrchestratorError(Exception):
+    status = 400
+    title = "Bad request"
+
+
+class StateMachineDoesNotExist(OrchestratorError):
+    status = 404
+    title = "StateMachineDoesNotExist"
+
+
+class ExecutionDoesNotExist(OrchestratorError):
+    status = 404
+    title = "ExecutionDoesNotExist"
+
+
+class ExecutionAlreadyExists(OrchestratorError):
+    status = 409
+    title = "ExecutionAlreadyExists"
+
+
+class ExecutionNotRedrivable(OrchestratorError):
+    status = 409
+    title = "ExecutionNotRedrivable"
+
+
+class InvalidToken(OrchestratorError):
+    status = 400
+    title = "InvalidToken"
+
+
+class TaskTimedOut(OrchestratorError):
+    """The token was ours but its attempt is over (SendTask* answers TaskTimedOut)."""
+
+    status = 400
+    title = "TaskTimedOut"

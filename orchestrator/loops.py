@@ -1,0 +1,73 @@
+"""The orchestrator's consumers: replies from the result queue, and due timers from Postgres."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from aio_pika.abc import AbstractIncomingMessage
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from orchestrator.errors import InvalidToken, TaskTimedOut
+from orchestrator.service import Orchestrator
+from orchestrator.tables import timers
+from servicekit.messages import PoisonMessage, TaskReply, decode_json_object
+
+log = logging.getLogger(__name__)
+
+TIMER_BATCH = 100
+
+
+class ResultConsumer:
+    """Applies replies from `orchestrator.results`; acked (by the Broker) only after commit."""
+
+    def __init__(self, orchestrator: Orchestrator) -> None:
+        self._orchestrator = orchestrator
+
+    async def on_message(self, message: AbstractIncomingMessage) -> None:
+        reply = TaskReply.from_json(decode_json_object(message.body))
+        try:
+            await self._orchestrator.deliver_reply(reply, via="amqp")
+        except InvalidToken as exc:
+            raise PoisonMessage(f"unknown task token: {exc}") from exc
+        except TaskTimedOut:
+            pass  # a late or duplicate reply: recorded by deliver_reply, nothing to apply
+
+
+class TimerLoop:
+    """Fires due timers. Any number of orchestrators may run it: firing takes the execution's
+    row lock and deletes the timer row, so a timer fires once."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], orchestrator: Orchestrator
+    ) -> None:
+        self._sessions = sessions
+        self._orchestrator = orchestrator
+
+    async def fire_due(self) -> int:
+        async with self._sessions() as session:
+            due = (
+                await session.execute(
+                    select(timers.c.execution_id, timers.c.timer_id)
+                    .where(timers.c.due_at <= datetime.now(UTC))
+                    .order_by(timers.c.due_at)
+                    .limit(TIMER_BATCH)
+                )
+            ).all()
+        for execution_id, timer_id in due:
+            try:
+                await self._orchestrator.fire_timer(execution_id, timer_id)
+            except Exception:
+                log.exception("firing timer %s of %s failed; will retry", timer_id, execution_id)
+        return len(due)
+
+    async def run(self, poll_seconds: float) -> None:
+        while True:
+            try:
+                if await self.fire_due() == TIMER_BATCH:
+                    continue  # more are due: don't wait
+            except Exception:
+                log.exception("timer pass failed; retrying")
+            await asyncio.sleep(poll_seconds)

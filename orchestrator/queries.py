@@ -1,0 +1,62 @@
+"""Read-side queries of the control API: execution lists and histories."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orchestrator.tables import executions, history_events
+
+
+def encode_cursor(start_date: datetime, execution_id: str) -> str:
+    raw = json.dumps([start_date.isoformat(), execution_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        start, execution_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(start), str(execution_id)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("cursor is not one this API returned") from exc
+
+
+async def list_executions(
+    session: AsyncSession,
+    state_machine_name: str | None,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Any], str | None]:
+    """Newest first, keyset-paged on (start_date, execution_id)."""
+    query = select(executions)
+    if state_machine_name:
+        query = query.where(executions.c.state_machine_name == state_machine_name)
+    if status:
+        query = query.where(executions.c.status == status)
+    if cursor:
+        start, execution_id = decode_cursor(cursor)
+        query = query.where(
+            or_(
+                executions.c.start_date < start,
+                and_(executions.c.start_date == start, executions.c.execution_id < execution_id),
+            )
+        )
+    query = query.order_by(executions.c.start_date.desc(), executions.c.execution_id.desc())
+    rows = (await session.execute(query.limit(limit + 1))).all()
+    page, more = rows[:limit], len(rows) > limit
+    next_cursor = encode_cursor(page[-1].start_date, page[-1].execution_id) if more else None
+    return list(page), next_cursor
+
+
+async def history(session: AsyncSession, execution_id: str, reverse: bool) -> list[Any]:
+    order = history_events.c.event_id.desc() if reverse else history_events.c.event_id
+    rows = await session.execute(
+        select(history_events).where(history_events.c.execution_id == execution_id).order_by(order)
+    )
+    return list(rows)

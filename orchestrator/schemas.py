@@ -1,0 +1,107 @@
+"""Request and response bodies of the control API (camelCase, as Step Functions' API)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StartExecutionRequest(Strict):
+    stateMachineName: str = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")
+    input: Any = Field(default_factory=dict)
+
+
+class Execution(BaseModel):
+    executionId: str
+    name: str
+    stateMachineName: str
+    stateMachineVersion: int
+    status: str
+    input: Any
+    output: Any
+    error: str | None
+    cause: str | None
+    startDate: datetime
+    stopDate: datetime | None
+    redriveCount: int
+
+    @classmethod
+    def from_row(cls, row: Any) -> Execution:
+        return cls(
+            executionId=row.execution_id,
+            name=row.name,
+            stateMachineName=row.state_machine_name,
+            stateMachineVersion=row.state_machine_version,
+            status=row.status,
+            input=row.input,
+            output=row.output,
+            error=row.error,
+            cause=row.cause,
+            startDate=row.start_date,
+            stopDate=row.stop_date,
+            redriveCount=row.redrive_count,
+        )
+
+
+class ExecutionList(BaseModel):
+    executions: list[Execution]
+    nextCursor: str | None
+
+
+class HistoryEvent(BaseModel):
+    id: int
+    previousEventId: int
+    timestamp: datetime
+    type: str
+    details: dict[str, Any]
+
+
+class History(BaseModel):
+    events: list[HistoryEvent]
+
+
+class StateMachine(BaseModel):
+    name: str
+    version: int
+    createdAt: datetime
+    definition: dict[str, Any] | None = None
+
+
+class RegisterStateMachineRequest(Strict):
+    definition: dict[str, Any]
+
+
+class ValidateRequest(Strict):
+    definition: dict[str, Any]
+
+
+class ValidateResponse(BaseModel):
+    result: str  # "OK" or "FAIL", as ValidateStateMachineDefinition
+    diagnostics: list[str]
+
+
+class StopRequest(Strict):
+    error: str | None = Field(None, max_length=256)
+    cause: str | None = Field(None, max_length=32768)
+
+
+class SendTaskSuccess(Strict):
+    taskToken: str = Field(min_length=1, max_length=1024)
+    output: Any
+
+
+class SendTaskFailure(Strict):
+    taskToken: str = Field(min_length=1, max_length=1024)
+    error: str | None = Field(None, max_length=256)
+    cause: str | None = Field(None, max_length=32768)
+
+
+class SendTaskHeartbeat(Strict):
+    taskToken: str = Field(min_length=1, max_length=1024)

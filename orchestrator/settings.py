@@ -1,0 +1,22 @@
+"""The orchestrator's configuration, from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from servicekit.settings import ServiceSettings
+
+DEFAULT_WORKFLOWS_DIR = Path(__file__).parent / "workflows"
+
+
+class OrchestratorSettings(ServiceSettings):
+    port: int = Field(8001, validation_alias="ORCHESTRATOR_PORT")
+    # Every `<name>.asl.json` here is registered as state machine `<name>` at start.
+    workflows_dir: Path = Field(DEFAULT_WORKFLOWS_DIR, validation_alias="WORKFLOWS_DIR")
+    # How often the timer loop looks for due timers, and the outbox relay for stranded rows.
+    timer_poll_seconds: float = 0.2
+    outbox_poll_seconds: float = 1.0
+    # An outbox row younger than this is still being published by the transaction that wrote it.
+    outbox_grace_seconds: float = 2.0

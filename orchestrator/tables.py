@@ -1,0 +1,115 @@
+"""The orchestrator's schema: state machines, executions, their history, and the durable
+machinery (task tokens, outbox, timers, rejected replies). Created by Alembic migrations."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+SCHEMA = "orchestrator"
+metadata = MetaData(schema=SCHEMA)
+
+state_machines = Table(
+    "state_machines",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("definition", JSONB, nullable=False),
+    Column("definition_hash", String, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+executions = Table(
+    "executions",
+    metadata,
+    # "<state machine name>:<execution name>": starting the same name twice is idempotent.
+    Column("execution_id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("state_machine_name", String, nullable=False),
+    Column("state_machine_version", Integer, nullable=False),
+    Column("status", String, nullable=False),
+    Column("input", JSONB),
+    Column("output", JSONB),
+    Column("error", Text),
+    Column("cause", Text),
+    Column("start_date", DateTime(timezone=True), nullable=False),
+    Column("stop_date", DateTime(timezone=True)),
+    # The engine's own record (orchestrator.engine.api.ExecutionState.data).
+    Column("engine_state", JSONB, nullable=False),
+    Column("event_count", Integer, nullable=False, server_default="0"),
+    Column("redrive_count", Integer, nullable=False, server_default="0"),
+    Index("ix_executions_machine_start", "state_machine_name", "start_date"),
+)
+
+history_events = Table(
+    "history_events",
+    metadata,
+    Column("execution_id", String, ForeignKey("executions.execution_id"), primary_key=True),
+    Column("event_id", Integer, primary_key=True),
+    Column("previous_event_id", Integer, nullable=False),
+    Column("timestamp", DateTime(timezone=True), nullable=False),
+    Column("type", String, nullable=False),
+    Column("details", JSONB, nullable=False),
+)
+
+task_tokens = Table(
+    "task_tokens",
+    metadata,
+    # Only tokens in this table were issued by us; a reply with any other token is rejected.
+    Column("token", String, primary_key=True),
+    Column("execution_id", String, nullable=False),
+    Column("state_name", String, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("execution_id", String, nullable=False),
+    Column("queue", String, nullable=False),
+    Column("message_id", String, nullable=False),
+    Column("headers", JSONB, nullable=False),
+    Column("body", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("published_at", DateTime(timezone=True)),
+    Index("ix_outbox_unpublished", "id", postgresql_where=Column("published_at").is_(None)),
+)
+
+timers = Table(
+    "timers",
+    metadata,
+    Column("execution_id", String, primary_key=True),
+    Column("timer_id", String, primary_key=True),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Index("ix_timers_due", "due_at"),
+)
+
+rejected_replies = Table(
+    "rejected_replies",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("token", Text),
+    Column("execution_id", String),
+    Column("status", String),
+    Column("reason", Text, nullable=False),
+    Column("via", String, nullable=False),  # "amqp" or "http"
+    Column("payload", JSONB),
+    Column("stale", Boolean, nullable=False, server_default="false"),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

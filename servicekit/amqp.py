@@ -1,0 +1,162 @@
+"""RabbitMQ: one robust connection per process, publisher confirms, queues with dead letters.
+
+Every work queue `q` is a durable quorum queue with a companion `q.dlq`. A message that cannot be
+parsed is published to `q.dlq` with the reason in its `x-death-reason` header, then acked; a message
+whose handler keeps raising is requeued and, after `DELIVERY_LIMIT` deliveries, RabbitMQ moves it
+to `q.dlq` itself. Either way the consumer lives on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import (
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustChannel,
+    AbstractRobustConnection,
+)
+from prometheus_client import Counter
+
+from servicekit.messages import PoisonMessage
+
+log = logging.getLogger(__name__)
+
+DELIVERY_LIMIT = 20
+# A handler that failed on a transient fault (database down) waits this long before the
+# message is requeued, so a dead dependency does not become a hot loop.
+REQUEUE_DELAY_SECONDS = 1.0
+
+MESSAGES_CONSUMED = Counter(
+    "amqp_messages_consumed_total", "Messages taken from a queue, by outcome", ["queue", "outcome"]
+)
+DEAD_LETTERED = Counter(
+    "amqp_messages_dead_lettered_total", "Messages sent to a dead-letter queue", ["queue"]
+)
+
+MessageHandler = Callable[[AbstractIncomingMessage], Awaitable[None]]
+
+
+def dead_letter_queue(queue: str) -> str:
+    return f"{queue}.dlq"
+
+
+class Broker:
+    """A process's link to RabbitMQ. Open it in the app's lifespan; close it on the way out."""
+
+    def __init__(self, url: str, prefetch: int = 32) -> None:
+        self._url = url
+        self._prefetch = prefetch
+        self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractRobustChannel | None = None
+        self._declared: set[str] = set()
+
+    async def connect(self) -> None:
+        self._connection = await aio_pika.connect_robust(self._url)
+        channel = await self._connection.channel(publisher_confirms=True)
+        await channel.set_qos(prefetch_count=self._prefetch)
+        self._channel = channel
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+
+    @property
+    def is_connected(self) -> bool:
+        return (
+            self._connection is not None
+            and not self._connection.is_closed
+            and bool(self._connection.connected.is_set())
+        )
+
+    @property
+    def channel(self) -> AbstractRobustChannel:
+        if self._channel is None:
+            raise RuntimeError("Broker.connect() was not called")
+        return self._channel
+
+    async def declare(self, queue: str) -> AbstractQueue:
+        """Declare `queue` and its dead-letter queue (idempotent)."""
+        dlq = dead_letter_queue(queue)
+        await self.channel.declare_queue(dlq, durable=True, arguments={"x-queue-type": "quorum"})
+        declared = await self.channel.declare_queue(
+            queue,
+            durable=True,
+            arguments={
+                "x-queue-type": "quorum",
+                "x-delivery-limit": DELIVERY_LIMIT,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": dlq,
+            },
+        )
+        self._declared.add(queue)
+        return declared
+
+    async def publish(
+        self,
+        queue: str,
+        body: Any,
+        *,
+        message_id: str | None = None,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+        headers: dict[str, Any] | None = None,
+    ) -> None:
+        """Publish persistently and wait for the broker's confirm."""
+        payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+        message = aio_pika.Message(
+            payload,
+            content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=message_id,
+            correlation_id=correlation_id,
+            reply_to=reply_to,
+            headers=headers or {},
+        )
+        await self.channel.default_exchange.publish(message, routing_key=queue)
+
+    async def consume(self, queue: str, handler: MessageHandler) -> None:
+        """Feed every message of `queue` to `handler`; ack after it returns."""
+        declared = await self.declare(queue)
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            await self._deliver(queue, message, handler)
+
+        await declared.consume(on_message)
+
+    async def _deliver(
+        self, queue: str, message: AbstractIncomingMessage, handler: MessageHandler
+    ) -> None:
+        try:
+            await handler(message)
+        except PoisonMessage as exc:
+            await self._dead_letter(queue, message, str(exc))
+            MESSAGES_CONSUMED.labels(queue, "poison").inc()
+            await message.ack()
+        except Exception:
+            log.exception("handling a message from %s failed; it will be redelivered", queue)
+            MESSAGES_CONSUMED.labels(queue, "requeued").inc()
+            await asyncio.sleep(REQUEUE_DELAY_SECONDS)
+            await message.nack(requeue=True)
+        else:
+            MESSAGES_CONSUMED.labels(queue, "ok").inc()
+            await message.ack()
+
+    async def _dead_letter(self, queue: str, message: AbstractIncomingMessage, reason: str) -> None:
+        log.warning("dead-lettering a message from %s: %s", queue, reason)
+        headers = dict(message.headers or {})
+        headers["x-death-reason"] = reason
+        headers["x-original-queue"] = queue
+        await self.publish(
+            dead_letter_queue(queue),
+            message.body,
+            message_id=message.message_id,
+            correlation_id=message.correlation_id,
+            headers=headers,
+        )
+        DEAD_LETTERED.labels(queue).inc()

@@ -1,0 +1,42 @@
+"""What every service's HTTP app has: /healthz, /metrics and problem+json errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from servicekit.problems import install_problem_handlers
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+ops_router = APIRouter(tags=["operations"])
+
+
+@ops_router.get("/healthz", summary="200 once the database and broker connections are up")
+async def healthz(request: Request) -> JSONResponse:
+    resources = getattr(request.app.state, "resources", None)
+    if resources is None:
+        return JSONResponse({"status": "starting"}, status_code=503)
+    checks = await resources.health()
+    healthy = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ok" if healthy else "unavailable", **checks},
+        status_code=200 if healthy else 503,
+    )
+
+
+@ops_router.get("/metrics", summary="Prometheus metrics")
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def create_service_app(title: str, lifespan: Lifespan, **kwargs: Any) -> FastAPI:
+    app = FastAPI(title=title, lifespan=lifespan, **kwargs)
+    install_problem_handlers(app)
+    app.include_router(ops_router)
+    return app

@@ -1,0 +1,111 @@
+"""The idempotent consumer: a command's reply is recorded in the same transaction as its effect.
+
+A redelivered command (same task token) finds its inbox row and gets the recorded reply back; the
+effect is not repeated. Two deliveries racing each other are serialized by the row's primary key:
+the second waits for the first to commit, then reads what it recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aio_pika.abc import AbstractIncomingMessage
+from prometheus_client import Counter
+from sqlalchemy import Column, DateTime, MetaData, String, Table, func, select, update
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from servicekit.amqp import Broker
+from servicekit.messages import Command, TaskReply
+
+log = logging.getLogger(__name__)
+
+COMMANDS_HANDLED = Counter(
+    "service_commands_total", "Commands handled, by type and reply status", ["type", "status"]
+)
+DUPLICATES = Counter(
+    "service_duplicate_commands_total", "Redelivered commands answered from the inbox"
+)
+
+Dispatch = Callable[[AsyncSession, Command], Awaitable[TaskReply]]
+
+
+class CommandRejected(Exception):
+    """Raised by a handler for a command it will not perform; becomes a FAILED reply."""
+
+    def __init__(self, error: str, cause: str) -> None:
+        super().__init__(f"{error}: {cause}")
+        self.error = error
+        self.cause = cause
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "inbox",
+        metadata,
+        Column("message_id", String, primary_key=True),
+        Column("command_type", String, nullable=False),
+        Column("reply", JSONB),
+        Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+class CommandWorker:
+    """Turns command messages into replies, exactly once per task token."""
+
+    def __init__(
+        self,
+        broker: Broker,
+        sessions: async_sessionmaker[AsyncSession],
+        inbox: Table,
+        dispatch: Dispatch,
+    ) -> None:
+        self._broker = broker
+        self._sessions = sessions
+        self._inbox = inbox
+        self._dispatch = dispatch
+
+    async def on_message(self, message: AbstractIncomingMessage) -> None:
+        command = Command.from_amqp(
+            message.body, message.message_id, message.reply_to, message.correlation_id
+        )
+        reply = await self.process(command)
+        # Published after commit: a crash here redelivers the command, which replays the reply.
+        await self._broker.publish(
+            command.reply_to,
+            reply.to_json(),
+            message_id=f"reply:{command.task_token}",
+            correlation_id=command.correlation_id,
+        )
+
+    async def process(self, command: Command) -> TaskReply:
+        inbox = self._inbox
+        async with self._sessions() as session, session.begin():
+            claimed = await session.execute(
+                insert(inbox)
+                .values(message_id=command.task_token, command_type=command.type)
+                .on_conflict_do_nothing()
+                .returning(inbox.c.message_id)
+            )
+            if claimed.first() is None:
+                recorded = await session.scalar(
+                    select(inbox.c.reply).where(inbox.c.message_id == command.task_token)
+                )
+                if recorded is None:  # cannot happen: the reply commits with the claim
+                    raise RuntimeError(f"inbox row {command.task_token} has no reply")
+                DUPLICATES.inc()
+                log.info("command %s was handled before; replaying its reply", command.task_token)
+                return TaskReply.from_json(recorded)
+            try:
+                async with session.begin_nested():
+                    reply = await self._dispatch(session, command)
+            except CommandRejected as exc:
+                reply = TaskReply.failed(command.task_token, exc.error, exc.cause)
+            await session.execute(
+                update(inbox)
+                .where(inbox.c.message_id == command.task_token)
+                .values(reply=reply.to_json())
+            )
+        COMMANDS_HANDLED.labels(command.type, reply.status).inc()
+        return reply

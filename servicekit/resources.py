@@ -1,0 +1,50 @@
+"""The connections a service holds for its lifetime, opened in its lifespan."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from servicekit.amqp import Broker
+from servicekit.db import create_engine, session_factory, upgrade_schema
+from servicekit.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Resources:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    broker: Broker
+
+    @classmethod
+    async def open(
+        cls, settings: ServiceSettings, *, migrations_dir: Path, schema: str
+    ) -> Resources:
+        """Migrate the service's schema, then connect to Postgres and RabbitMQ."""
+        await upgrade_schema(settings.database_url, migrations_dir, schema)
+        engine = create_engine(settings.database_url)
+        broker = Broker(settings.amqp_url, prefetch=settings.prefetch)
+        await broker.connect()
+        return cls(engine, session_factory(engine), broker)
+
+    async def close(self) -> None:
+        await self.broker.close()
+        await self.engine.dispose()
+
+    async def health(self) -> dict[str, str]:
+        """'ok' or the reason, for each dependency."""
+        status = {"database": "ok", "broker": "ok"}
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure means unhealthy; say which
+            status["database"] = f"unavailable: {type(exc).__name__}"
+        if not self.broker.is_connected:
+            status["broker"] = "unavailable: not connected"
+        return status

@@ -82,8 +82,13 @@ class Broker:
 
     async def declare(self, queue: str) -> AbstractQueue:
         """Declare `queue` and its dead-letter queue (idempotent)."""
+        dead_letters_only = {"x-queue-type": "quorum"}
+        if queue.endswith(".dlq"):  # a dead-letter queue has no dead-letter queue of its own
+            return await self.channel.declare_queue(
+                queue, durable=True, arguments=dead_letters_only
+            )
         dlq = dead_letter_queue(queue)
-        await self.channel.declare_queue(dlq, durable=True, arguments={"x-queue-type": "quorum"})
+        await self.channel.declare_queue(dlq, durable=True, arguments=dead_letters_only)
         declared = await self.channel.declare_queue(
             queue,
             durable=True,

@@ -1,0 +1,56 @@
+# `make test` and `make dev` set up their own environment (.venv via uv, from uv.lock).
+SHELL := /bin/bash
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+
+# The machine's own servers, used when no Docker engine is around to run testcontainers.
+LOCAL_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+LOCAL_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
+
+# make dev: the five services as local processes against these.
+export DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/stepwise
+export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
+
+PYTEST_ARGS ?=
+CASES ?= ../shared/asl-conformance/cases
+
+.PHONY: install test lint format dev conformance clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==0.13.9
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+install: $(VENV)/.synced
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy servicekit orchestrator payment_service inventory_service shipping_service web tests
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint
+	@if [ -z "$$TEST_POSTGRES_URL" ] && ! docker info >/dev/null 2>&1; then \
+	  export TEST_POSTGRES_URL=$(LOCAL_POSTGRES_URL) TEST_AMQP_URL=$(LOCAL_AMQP_URL); \
+	  echo "make test: no Docker engine; using Postgres at $$TEST_POSTGRES_URL and RabbitMQ at $$TEST_AMQP_URL"; \
+	fi; \
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+dev: install
+	$(BIN)/python -m scripts.ensure_database "$$DATABASE_URL"
+	$(BIN)/honcho start -f Procfile
+
+conformance: install
+	$(BIN)/python -m orchestrator.engine.conformance $(CASES)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache

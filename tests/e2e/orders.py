@@ -1,0 +1,66 @@
+"""Helpers to place orders through the REST API and read every service's record of them."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import httpx
+
+ADDRESS = {
+    "name": "Ada Lovelace",
+    "line1": "12 Analytical Row",
+    "city": "London",
+    "postal_code": "N1 9GU",
+    "country": "GB",
+}
+
+
+def order_request(
+    sku: str,
+    quantity: int = 1,
+    *,
+    token: str = "tok_visa",
+    country: str = "GB",
+) -> dict[str, Any]:
+    return {
+        "customer": {"email": f"buyer-{uuid.uuid4().hex[:8]}@example.com"},
+        "items": [{"sku": sku, "quantity": quantity}],
+        "payment": {"token": token},
+        "shipping_address": {**ADDRESS, "country": country},
+    }
+
+
+def place(web: httpx.Client, body: dict[str, Any], **headers: str) -> str:
+    response = web.post("/orders", json=body, headers=headers)
+    assert response.status_code == 202, response.text
+    return str(response.json()["order_id"])
+
+
+def wait_finished(web: httpx.Client, order_id: str, timeout: float = 45.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        order = web.get(f"/orders/{order_id}").json()
+        if order["status"] != "PROCESSING":
+            return dict(order)
+        time.sleep(0.1)
+    raise AssertionError(f"order {order_id} still PROCESSING after {timeout}s: {order}")
+
+
+def available(web: httpx.Client, sku: str) -> int:
+    products = {p["sku"]: p for p in web.get("/products").json()}
+    return int(products[sku]["available"])
+
+
+def stocked_product(web: httpx.Client, at_least: int = 3) -> dict[str, Any]:
+    for product in web.get("/products").json():
+        if product["available"] >= at_least:
+            return dict(product)
+    raise AssertionError("no product has stock left")
+
+
+def net_charge(payments: list[dict[str, Any]]) -> int:
+    charged = sum(p["amount_cents"] for p in payments if p["status"] in ("CHARGED", "REFUNDED"))
+    refunded = sum(p.get("refunded_cents") or 0 for p in payments)
+    return charged - refunded

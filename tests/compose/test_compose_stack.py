@@ -1,0 +1,53 @@
+"""The docker compose stack, end to end: `docker compose up --build`, then one happy order.
+
+Needs a Docker engine; where none answers, the test is skipped and says so."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.orders import order_request
+from tests.infra import docker_available
+
+pytestmark = pytest.mark.compose
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def compose_web() -> Iterator[str]:
+    if not docker_available():
+        pytest.skip("no Docker engine answers `docker info`: the compose stack cannot start here")
+    from testcontainers.compose import DockerCompose
+
+    env_file = ROOT / ".env"
+    created = not env_file.exists()
+    if created:
+        shutil.copy(ROOT / ".env.example", env_file)
+    try:
+        with DockerCompose(ROOT, build=True, wait=True) as stack:
+            host = stack.get_service_host("web", 8000)
+            port = stack.get_service_port("web", 8000)
+            yield f"http://{host}:{port}"
+    finally:
+        if created:
+            env_file.unlink()
+
+
+def test_an_order_completes_on_the_compose_stack(compose_web: str) -> None:
+    with httpx.Client(base_url=compose_web, timeout=10) as web:
+        sku = web.get("/products").json()[0]["sku"]
+        placed = web.post("/orders", json=order_request(sku))
+        assert placed.status_code == 202, placed.text
+        order_id = placed.json()["order_id"]
+        deadline = time.monotonic() + 60
+        while (order := web.get(f"/orders/{order_id}").json())["status"] == "PROCESSING":
+            assert time.monotonic() < deadline, order
+            time.sleep(0.2)
+        assert order["status"] == "COMPLETED", order

@@ -1,0 +1,65 @@
+"""The body guard on its own: a Content-Length over the limit is refused before any read."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import Message, Receive, Scope, Send
+
+from web.body_guard import JsonBodyGuard
+
+
+async def _never_called(scope: Scope, receive: Receive, send: Send) -> None:
+    raise AssertionError("the app must not run")
+
+
+async def _call(headers: list[tuple[bytes, bytes]]) -> tuple[int, dict[str, object]]:
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        raise AssertionError("the body must not be read")
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {"type": "http", "method": "POST", "path": "/orders", "headers": headers}
+    await JsonBodyGuard(_never_called, max_bytes=1024)(scope, receive, send)
+    start, body = sent[0], sent[1]
+    content_type = dict(start["headers"])[b"content-type"]
+    assert content_type == b"application/problem+json"
+    return start["status"], json.loads(body["body"])
+
+
+async def test_announced_size_over_the_limit_is_413_without_reading() -> None:
+    status, problem = await _call(
+        [(b"content-type", b"application/json"), (b"content-length", b"1025")]
+    )
+    assert status == 413
+    assert "1024" in str(problem["detail"])
+
+
+async def test_wrong_content_type_is_415_without_reading() -> None:
+    status, _ = await _call([(b"content-type", b"text/csv"), (b"content-length", b"10")])
+    assert status == 415
+
+
+async def test_content_length_that_is_not_a_number_is_400() -> None:
+    status, _ = await _call([(b"content-type", b"application/json"), (b"content-length", b"ten")])
+    assert status == 400
+
+
+async def test_get_requests_pass_through() -> None:
+    ran: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        ran.append(scope["method"])
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Message) -> None:
+        pass
+
+    scope: Scope = {"type": "http", "method": "GET", "path": "/orders", "headers": []}
+    await JsonBodyGuard(app, max_bytes=0)(scope, receive, send)
+    assert ran == ["GET"]

@@ -1,0 +1,121 @@
+"""Web's FastAPI app: the shop's routes, /healthz and /metrics, errors as problem+json."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+
+from servicekit.http import create_service_app
+from servicekit.problems import problem_response
+from web.body_guard import JsonBodyGuard
+from web.catalog import Catalog, CatalogClient
+from web.errors import (
+    IdempotencyConflict,
+    InvalidCursor,
+    InvalidOrder,
+    OrderNotFound,
+    UpstreamError,
+    UpstreamUnavailable,
+    WebError,
+)
+from web.orchestrator import Orchestrator, OrchestratorClient
+from web.routes import router
+from web.settings import WebSettings
+
+DESCRIPTION = """The shop's public API. Products come from inventory's catalog; an order is an
+execution of the `order-fulfillment` workflow (charge, hold the items, ship; undo on failure).
+Every error is `application/problem+json` (RFC 9457)."""
+
+_STATUS: dict[type[WebError], int] = {
+    InvalidCursor: 400,
+    OrderNotFound: 404,
+    IdempotencyConflict: 409,
+    InvalidOrder: 422,
+    UpstreamError: 502,
+    UpstreamUnavailable: 503,
+}
+
+
+class Upstreams:
+    """What /healthz checks (servicekit's ops router calls `app.state.resources.health()`)."""
+
+    def __init__(self, orchestrator: Orchestrator, catalog: Catalog) -> None:
+        self.orchestrator = orchestrator
+        self.catalog = catalog
+
+    async def health(self) -> dict[str, str]:
+        orchestrator, inventory = await asyncio.gather(
+            self.orchestrator.health(), self.catalog.health()
+        )
+        return {"orchestrator": orchestrator, "inventory": inventory}
+
+
+async def _on_web_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, WebError)
+    status = next(code for kind, code in _STATUS.items() if isinstance(exc, kind))
+    errors = exc.errors if isinstance(exc, InvalidOrder) else None
+    response = problem_response(status, exc.title, str(exc), errors)
+    if status == 503:
+        response.headers["Retry-After"] = "1"
+    return response
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(WebError, _on_web_error)
+    field_errors = app.exception_handlers[RequestValidationError]
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        # Malformed JSON is a 400, not a field of the order that is wrong.
+        assert isinstance(exc, RequestValidationError)
+        broken = [e for e in exc.errors() if e.get("type") == "json_invalid"]
+        if broken:
+            reason = broken[0].get("ctx", {}).get("error", "JSON decode error")
+            position = broken[0]["loc"][-1]
+            detail = f"the body is not valid JSON: {reason} at character {position}"
+            return problem_response(400, "Malformed JSON", detail)
+        response = field_errors(request, exc)
+        return await response if inspect.isawaitable(response) else response
+
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+
+
+def create_app(
+    settings: WebSettings | None = None,
+    orchestrator: Orchestrator | None = None,
+    catalog: Catalog | None = None,
+) -> FastAPI:
+    """The app. Real HTTP clients are opened in the lifespan unless `orchestrator` and
+    `catalog` are given (tests pass fakes)."""
+    config = settings or WebSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            timeout = httpx.Timeout(config.upstream_timeout_seconds)
+            if orchestrator is None:
+                http = httpx.AsyncClient(base_url=config.orchestrator_url, timeout=timeout)
+                app.state.orchestrator = OrchestratorClient(await stack.enter_async_context(http))
+            if catalog is None:
+                http = httpx.AsyncClient(base_url=config.inventory_url, timeout=timeout)
+                app.state.catalog = CatalogClient(await stack.enter_async_context(http))
+            app.state.resources = Upstreams(app.state.orchestrator, app.state.catalog)
+            yield
+
+    app = create_service_app("stepwise shop", lifespan, version="0.1.0", description=DESCRIPTION)
+    _install_error_handlers(app)
+    app.add_middleware(JsonBodyGuard, max_bytes=config.max_body_bytes)
+    app.include_router(router)
+    if orchestrator is not None:
+        app.state.orchestrator = orchestrator
+    if catalog is not None:
+        app.state.catalog = catalog
+    if orchestrator is not None and catalog is not None:
+        app.state.resources = Upstreams(orchestrator, catalog)
+    return app

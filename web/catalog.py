@@ -1,0 +1,76 @@
+"""Inventory's read-only catalog over HTTP: `GET /items`, `GET /items/{sku}`."""
+
+from __future__ import annotations
+
+from typing import Protocol
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from web import upstream
+from web.errors import UpstreamError
+
+INVENTORY = "inventory"
+
+
+class CatalogItem(BaseModel):
+    """One sku as inventory sells it. Prices are integer minor units."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sku: str
+    name: str
+    price_cents: int
+    currency: str
+    available: int
+
+
+_ITEMS = TypeAdapter(list[CatalogItem])
+
+
+class Catalog(Protocol):
+    """What web needs from inventory."""
+
+    async def list_items(self) -> list[CatalogItem]:
+        """Every sku on sale."""
+        ...
+
+    async def get_item(self, sku: str) -> CatalogItem | None:
+        """The sku, or None when inventory does not know it."""
+        ...
+
+    async def health(self) -> str:
+        """'ok', or why inventory is unavailable."""
+        ...
+
+
+class CatalogClient:
+    """`Catalog` over HTTP; `http` has inventory's base URL."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._http = http
+
+    async def list_items(self) -> list[CatalogItem]:
+        response = await upstream.request(self._http, INVENTORY, "GET", "/items")
+        if response.status_code != 200:
+            raise upstream.unexpected(INVENTORY, response)
+        try:
+            return _ITEMS.validate_python(upstream.json_body(INVENTORY, response))
+        except ValidationError as exc:
+            raise UpstreamError(INVENTORY, f"an item list of the wrong shape: {exc}") from exc
+
+    async def get_item(self, sku: str) -> CatalogItem | None:
+        path = "/items/" + quote(sku, safe="")
+        response = await upstream.request(self._http, INVENTORY, "GET", path)
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise upstream.unexpected(INVENTORY, response)
+        try:
+            return CatalogItem.model_validate(upstream.json_body(INVENTORY, response))
+        except ValidationError as exc:
+            raise UpstreamError(INVENTORY, f"an item of the wrong shape: {exc}") from exc
+
+    async def health(self) -> str:
+        return await upstream.health(self._http)

@@ -1,0 +1,22 @@
+"""Web's configuration, from the environment. Web is stateless: no database, no broker."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WebSettings(BaseSettings):
+    """Read from `WEB_PORT`, `ORCHESTRATOR_URL`, `INVENTORY_URL`, ... (and `.env` when present)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    port: int = Field(8000, validation_alias="WEB_PORT")
+    orchestrator_url: str = "http://127.0.0.1:8001"
+    inventory_url: str = "http://127.0.0.1:8003"
+    http_host: str = "0.0.0.0"
+    log_level: str = "INFO"
+    # How long one call to the orchestrator or inventory may take before web answers 503.
+    upstream_timeout_seconds: float = 5.0
+    # The largest request body accepted (413 beyond it).
+    max_body_bytes: int = 64 * 1024

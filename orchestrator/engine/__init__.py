@@ -1,0 +1,56 @@
+"""The pure ASL engine: parse a definition once, then `start` and `handle` events.
+
+machine = parse_definition(definition)          # raises DefinitionError(.problems)
+decision = start(machine, ctx, input, now=now, entropy=entropy)
+decision = handle(machine, ctx, decision.state, TaskSucceeded(token, output), ...)
+"""
+
+from .api import (
+    JSON,
+    Decision,
+    Entropy,
+    Event,
+    ExecutionContext,
+    ExecutionState,
+    ExecutionStatus,
+    HistoryEvent,
+    Outcome,
+    RedriveRequested,
+    StopRequested,
+    TaskCommand,
+    TaskFailed,
+    TaskHeartbeat,
+    TaskSucceeded,
+    TimerFired,
+    TimerRequest,
+)
+from .errors import DefinitionError, StatesError
+from .interpreter import handle, start
+from .machine import StateMachine, parse_definition, validate_definition
+
+__all__ = [
+    "JSON",
+    "Decision",
+    "DefinitionError",
+    "Entropy",
+    "Event",
+    "ExecutionContext",
+    "ExecutionState",
+    "ExecutionStatus",
+    "HistoryEvent",
+    "Outcome",
+    "RedriveRequested",
+    "StateMachine",
+    "StatesError",
+    "StopRequested",
+    "TaskCommand",
+    "TaskFailed",
+    "TaskHeartbeat",
+    "TaskSucceeded",
+    "TimerFired",
+    "TimerRequest",
+    "handle",
+    "parse_definition",
+    "start",
+    "validate_definition",
+]

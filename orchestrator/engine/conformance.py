@@ -1,0 +1,199 @@
+"""Run the ASL conformance cases through `start` / `handle` on a virtual clock.
+
+    python -m orchestrator.engine.conformance [CASES_DIR] [--write-expectations FILE]
+
+Prints one line per failing case (its name and a short reason), a per-category breakdown and
+`conformance: N passed, M failed`. Always exits 0: the expectations file says what may fail.
+`--write-expectations` rewrites that file (one `name reason` line per failing case).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .api import Decision, ExecutionContext, ExecutionState, TimerFired
+from .errors import DefinitionError
+from .interpreter import handle, start
+from .machine import parse_definition
+
+DEFAULT_DIR = Path(__file__).resolve().parents[3] / "shared" / "asl-conformance" / "cases"
+START = datetime(2024, 1, 1, 0, 0, 0, tzinfo=UTC)
+MAX_STEPS = 10_000
+
+
+@dataclass
+class CaseEntropy:
+    """Deterministic, per-case entropy."""
+
+    seed: str
+    n: int = 0
+
+    def _next(self) -> bytes:
+        self.n += 1
+        return hashlib.sha256(f"{self.seed}:{self.n}".encode()).digest()
+
+    def new_token(self) -> str:
+        return self._next().hex()[:32]
+
+    def uniform(self, low: float, high: float) -> float:
+        frac = int.from_bytes(self._next()[:8], "big") / 2**64
+        return low + (high - low) * frac
+
+    def new_uuid(self) -> str:
+        return str(uuid.UUID(bytes=self._next()[:16], version=4))
+
+
+def load_cases(directory: Path) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted(directory.glob("*.json"))]
+
+
+def run_case(case: dict[str, Any]) -> str | None:
+    """None when the engine matches AWS's recorded result, else a short reason."""
+    try:
+        machine = parse_definition(case["definition"])
+    except DefinitionError as exc:
+        return f"definition rejected: {exc.problems[0]}"
+    name = case["name"][-40:]
+    ctx = ExecutionContext(f"arn:exec:{name}", name, "conformance", 1, START, case["input"])
+    entropy = CaseEntropy(case["name"])
+    now = START
+    decision = start(machine, ctx, case["input"], now=now, entropy=entropy)
+    pending: dict[str, datetime] = {}
+    for _ in range(MAX_STEPS):
+        if decision.outcome is not None:
+            break
+        if decision.commands:
+            return "issued a Task command (cases have no Task states)"
+        _track(pending, decision)
+        if not pending:
+            return "execution is stuck: RUNNING with nothing to wait for"
+        timer_id = min(pending, key=lambda t: (pending[t], t))
+        now = max(now, pending.pop(timer_id))
+        stored = ExecutionState(json.loads(json.dumps(decision.state.data)))
+        decision = handle(machine, ctx, stored, TimerFired(timer_id), now=now, entropy=entropy)
+    else:
+        return "did not finish"
+    return _compare(case["expected"], decision)
+
+
+def _track(pending: dict[str, datetime], decision: Decision) -> None:
+    for timer_id in decision.cancel_timers:
+        pending.pop(timer_id, None)
+    for timer in decision.timers:
+        pending[timer.timer_id] = timer.due_at
+
+
+def _compare(expected: dict[str, Any], decision: Decision) -> str | None:
+    outcome = decision.outcome
+    assert outcome is not None
+    if outcome.status != expected["status"]:
+        detail = f" ({outcome.error}: {_short(outcome.cause)})" if outcome.error else ""
+        return f"status {outcome.status}{detail}, expected {expected['status']}"
+    if outcome.status == "SUCCEEDED":
+        if not json_equal(outcome.output, expected.get("output")):
+            return (
+                f"output {_short(json.dumps(outcome.output))} != expected "
+                f"{_short(json.dumps(expected.get('output')))}"
+            )
+        return None
+    if outcome.status == "FAILED":
+        if outcome.error != expected.get("error"):
+            return f"error {outcome.error!r} != expected {expected.get('error')!r}"
+        if not expected.get("cause_redacted") and (outcome.cause or None) != (
+            expected.get("cause") or None
+        ):
+            return f"cause {_short(outcome.cause)!r} != expected {_short(expected.get('cause'))!r}"
+    return None
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """Equality of parsed JSON: 1 == 1.0, but true != 1; key order ignored."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def _short(text: str | None, limit: int = 160) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def query_language(case: dict[str, Any]) -> str:
+    return "JSONata" if "JSONata" in case.get("query_language", []) else "JSONPath"
+
+
+def read_expectations(path: Path) -> dict[str, str]:
+    """`name reason...` lines (blank lines and `#` comments skipped) -> {name: reason}."""
+    out: dict[str, str] = {}
+    if not path.exists():
+        return out
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, _, reason = line.partition(" ")
+            out[name] = reason.strip() or "known gap"
+    return out
+
+
+def main(argv: list[str]) -> int:
+    args = list(argv)
+    write_to: Path | None = None
+    if "--write-expectations" in args:
+        i = args.index("--write-expectations")
+        write_to = Path(args[i + 1])
+        del args[i : i + 2]
+    directory = Path(args[0]) if args else DEFAULT_DIR
+    failures: list[tuple[str, str]] = []
+    passed = failed = 0
+    by_category: Counter[tuple[str, bool]] = Counter()
+    by_language: Counter[tuple[str, bool]] = Counter()
+    for case in load_cases(directory):
+        try:
+            reason = run_case(case)
+        except Exception as exc:  # a crash is a failing case, reported like any other
+            reason = f"engine crashed: {type(exc).__name__}: {_short(str(exc))}"
+        ok = reason is None
+        by_category[(case.get("category", "?"), ok)] += 1
+        by_language[(query_language(case), ok)] += 1
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+            failures.append((case["name"], str(reason)))
+            print(f"{case['name']}: {reason}")
+    for label, counter in (("category", by_category), ("language", by_language)):
+        names = sorted({k for k, _ in counter})
+        parts = [
+            f"{n} {counter[(n, True)]}/{counter[(n, True)] + counter[(n, False)]}" for n in names
+        ]
+        print(f"by {label}: " + ", ".join(parts))
+    print(f"conformance: {passed} passed, {failed} failed")
+    if write_to is not None:
+        lines = [EXPECTATIONS_HEADER] + [f"{n} {r}".replace("\n", " ") for n, r in failures]
+        write_to.write_text("\n".join(lines) + "\n")
+    return 0
+
+
+EXPECTATIONS_HEADER = """\
+# Conformance cases the engine is known not to pass yet: `<case name> <reason>` per line.
+# tests/conformance/test_conformance.py marks each as xfail(strict=True): fixing one means
+# deleting its line. Regenerate with:
+#   python -m orchestrator.engine.conformance --write-expectations conformance-expectations.txt"""
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,49 @@
+"""The context object (`$$`) and the engine's time format."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from .api import ExecutionContext
+
+
+def iso(moment: datetime) -> str:
+    """AWS's timestamp text: ISO-8601, UTC, millisecond precision, `Z`."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def state_machine_id(ctx: ExecutionContext) -> str:
+    return f"{ctx.state_machine_name}:{ctx.state_machine_version}"
+
+
+def build_context(
+    ctx: ExecutionContext,
+    *,
+    state_name: str | None,
+    entered_time: str | None,
+    retry_count: int,
+    redrive_count: int,
+    token: str | None = None,
+    item: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """`$$`: Execution, State, StateMachine, and Task / Map where they apply."""
+    context: dict[str, Any] = {
+        "Execution": {
+            "Id": ctx.execution_id,
+            "Input": ctx.input,
+            "Name": ctx.execution_name,
+            "RoleArn": "",
+            "StartTime": iso(ctx.start_time),
+            "RedriveCount": redrive_count,
+        },
+        "State": {"EnteredTime": entered_time, "Name": state_name, "RetryCount": retry_count},
+        "StateMachine": {"Id": state_machine_id(ctx), "Name": ctx.state_machine_name},
+    }
+    if token is not None:
+        context["Task"] = {"Token": token}
+    if item is not None:
+        context["Map"] = {"Item": item}
+    return context

@@ -1,0 +1,285 @@
+"""Map: "run a set of workflow steps for each item in a dataset".
+
+Inline and DISTRIBUTED (over inline items) run alike: each item is a child thread, at most
+MaxConcurrency at a time (0: no limit). Failures beyond ToleratedFailureCount /
+ToleratedFailurePercentage fail the state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .. import expressions
+from ..errors import (
+    EXCEEDED_TOLERATED_FAILURE_THRESHOLD,
+    QueryEvaluationError,
+    RuntimeFailure,
+    StatesError,
+)
+from ..paths import PathNotFound, read_path, to_json
+from .base import BuildMachine, State
+
+if TYPE_CHECKING:
+    from ..machine import StateMachine
+    from ..runtime import Runtime, Thread
+
+_LEGACY = {"Iterator": "ItemProcessor", "Parameters": "ItemSelector"}
+
+
+class MapState(State):
+    type_name = "Map"
+    fields = frozenset(
+        {
+            "Next",
+            "End",
+            "ItemProcessor",
+            "Iterator",
+            "ItemsPath",
+            "Items",
+            "ItemSelector",
+            "Parameters",
+            "MaxConcurrency",
+            "MaxConcurrencyPath",
+            "ToleratedFailurePercentage",
+            "ToleratedFailurePercentagePath",
+            "ToleratedFailureCount",
+            "ToleratedFailureCountPath",
+            "ItemReader",
+            "ItemBatcher",
+            "ResultWriter",
+            "Label",
+            "InputPath",
+            "OutputPath",
+            "ResultPath",
+            "ResultSelector",
+            "Retry",
+            "Catch",
+            "Output",
+            "Assign",
+            "Arguments",
+        }
+    )
+    has_retry = True
+
+    def parse(self, problems: list[str], build_machine: BuildMachine) -> None:
+        self.processor: StateMachine | None = None
+        key = "ItemProcessor" if "ItemProcessor" in self.raw else "Iterator"
+        if "ItemProcessor" in self.raw and "Iterator" in self.raw:
+            problems.append(f"{self.where}: ItemProcessor and Iterator are mutually exclusive")
+        if key not in self.raw:
+            problems.append(f"{self.where}: missing required field 'ItemProcessor'")
+            return
+        if "ItemSelector" in self.raw and "Parameters" in self.raw:
+            problems.append(f"{self.where}: ItemSelector and Parameters are mutually exclusive")
+        if "ItemReader" in self.raw:
+            problems.append(f"{self.where}: ItemReader (items from S3) is not supported")
+        ql = "JSONata" if self.jsonata else "JSONPath"
+        self.processor = build_machine(self.raw[key], f"{self.where}.{key}", ql)
+        self.selector = self.raw.get("ItemSelector", self.raw.get("Parameters"))
+        if not self.jsonata and "ItemsPath" in self.raw:
+            self._check_path(self.raw["ItemsPath"], "ItemsPath", problems)
+
+    def sub_machine(self, index: int) -> StateMachine:
+        assert self.processor is not None
+        return self.processor
+
+    # ---- running -------------------------------------------------------------------------
+
+    def execute(self, rt: Runtime, th: Thread) -> None:
+        data = self.effective_input(rt, th)
+        items = self._items(rt, th, data)
+        max_concurrency = self._number(rt, th, data, "MaxConcurrency", 0, integer=True)
+        count = self._number(rt, th, data, "ToleratedFailureCount", None, integer=True)
+        pct = self._number(rt, th, data, "ToleratedFailurePercentage", None, integer=False)
+        if count is not None and count < 0:
+            raise RuntimeFailure(rt.runtime_cause(th, "ToleratedFailureCount cannot be negative."))
+        if pct is not None and not 0 <= pct <= 100:
+            raise RuntimeFailure(
+                rt.runtime_cause(th, "ToleratedFailurePercentage must be between 0 and 100.")
+            )
+        inputs = [self._item_input(rt, th, data, i, item) for i, item in enumerate(items)]
+        rt.drop_children(th)
+        rt.emit("MapStateStarted", length=len(inputs))
+        if not inputs:
+            rt.emit("MapStateSucceeded")
+            self.complete(rt, th, [])
+            return
+        th["work"] = {
+            "inputs": inputs,
+            "results": [None] * len(inputs),
+            "next": 0,
+            "running": 0,
+            "done": 0,
+            "failed": 0,
+            "max": max_concurrency or 0,
+            "count": count,
+            "pct": pct,
+            "run": rt.next_seq(),
+        }
+        th["phase"] = "children"
+        self._start_more(rt, th)
+
+    def _start_more(self, rt: Runtime, th: Thread) -> None:
+        work = th["work"]
+        while work["next"] < len(work["inputs"]) and (
+            not work["max"] or work["running"] < work["max"]
+        ):
+            i = work["next"]
+            work["next"] += 1
+            work["running"] += 1
+            rt.emit("MapIterationStarted", index=i, name=self.name)
+            rt.spawn(
+                th,
+                [*th["machine"], self.name, 0],
+                work["inputs"][i],
+                f"{th['id']}/{work['run']}[{i}]",
+                index=i,
+            )
+
+    def on_child_done(self, rt: Runtime, th: Thread, child: Thread) -> None:
+        work = th["work"]
+        work["running"] -= 1
+        work["done"] += 1
+        i = child["index"]
+        if child["phase"] == "failed":
+            work["failed"] += 1
+            rt.emit("MapIterationFailed", index=i, name=self.name)
+            if self._too_many_failures(work):
+                self._fail(rt, th, child)
+            work["results"][i] = {"Error": child.get("error"), "Cause": child.get("cause")}
+        else:
+            rt.emit("MapIterationSucceeded", index=i, name=self.name)
+            work["results"][i] = child["output"]
+        del rt.data["threads"][child["id"]]
+        if work["done"] == len(work["inputs"]):
+            results = th.pop("work")["results"]
+            rt.drop_children(th)
+            rt.emit("MapStateSucceeded")
+            self.complete(rt, th, results)
+        else:
+            self._start_more(rt, th)
+
+    def _too_many_failures(self, work: dict[str, Any]) -> bool:
+        count, pct = work["count"], work["pct"]
+        if count is None and pct is None:
+            return True
+        if count is not None and work["failed"] > count:
+            return pct is None or work["failed"] * 100 > pct * len(work["inputs"])
+        if pct is not None and work["failed"] * 100 > pct * len(work["inputs"]):
+            return count is None or work["failed"] > count
+        return False
+
+    def _fail(self, rt: Runtime, th: Thread, child: Thread) -> None:
+        work = th.pop("work")
+        rt.drop_children(th)
+        if work["count"] is None and work["pct"] is None:
+            error, cause = child.get("error"), child.get("cause")
+        else:
+            error = EXCEEDED_TOLERATED_FAILURE_THRESHOLD
+            cause = "The specified tolerated failure threshold was exceeded"
+        rt.emit("MapStateFailed")
+        failure = StatesError(cause)
+        failure.error = error
+        raise failure
+
+    # ---- inputs --------------------------------------------------------------------------
+
+    def _items(self, rt: Runtime, th: Thread, data: Any) -> list[Any]:
+        if self.jsonata:
+            raw = self.raw.get("Items", data)
+            items = raw
+            if expressions.is_expression(raw):
+                items = self.evaluate_jsonata(rt, th, raw, "Items", input=data)
+                if not isinstance(items, list):
+                    body = expressions.expression_body(raw)
+                    raise QueryEvaluationError(
+                        rt.runtime_cause(
+                            th,
+                            f"The JSONata expression '{body}' specified for the field 'Items' "
+                            f"returned an unexpected result type. Expected 'array', but was "
+                            f"'{_type_name(items)}' for value: {to_json(items)}",
+                        )
+                    )
+            elif isinstance(raw, list):
+                items = [self.evaluate_jsonata(rt, th, v, "Items", input=data) for v in raw]
+            if not isinstance(items, list):
+                raise QueryEvaluationError(
+                    rt.runtime_cause(
+                        th, f"Map state input must be an array but was: {to_json(items)}"
+                    )
+                )
+            return items
+        path = self.raw.get("ItemsPath", "$")
+        items = self.read(rt, th, path, data)
+        if not isinstance(items, list):
+            raise RuntimeFailure(
+                rt.runtime_cause(th, f"Map state input must be an array but was: {to_json(items)}")
+            )
+        return items
+
+    def _item_input(self, rt: Runtime, th: Thread, data: Any, index: int, value: Any) -> Any:
+        if self.selector is None:
+            return value
+        item = {"Index": index, "Value": value}
+        if self.jsonata:
+            return expressions.evaluate_template(
+                self.selector,
+                rt.bindings(th, item=item, input=data),
+                "ItemSelector",
+                rt.now,
+                rt.entropy,
+            )
+        from ..payload import evaluate_template
+
+        return evaluate_template(self.selector, data, rt.env(th, item=item), rt.entropy)
+
+    def _number(
+        self, rt: Runtime, th: Thread, data: Any, key: str, default: Any, *, integer: bool
+    ) -> Any:
+        if f"{key}Path" in self.raw:
+            path = self.raw[f"{key}Path"]
+            try:
+                value = read_path(path, data, rt.env(th))
+            except PathNotFound as exc:
+                raise RuntimeFailure(
+                    rt.runtime_cause(th, f"Invalid path '{path}' : No results for path: {path}")
+                ) from exc
+            value = _numeric_text(value, integer)
+            ok = isinstance(value, int if integer else (int, float))
+            if not ok or isinstance(value, bool):
+                kind = "integer" if integer else "float"
+                shown = value if isinstance(value, str) else to_json(value)
+                raise RuntimeFailure(
+                    rt.runtime_cause(
+                        th,
+                        f'The {key}Path field refers to value "{shown}" which is not a valid '
+                        f"{kind}: {path}",
+                    )
+                )
+            return value
+        value = self.raw.get(key, default)
+        if self.jsonata and expressions.is_expression(value):
+            value = self.evaluate_jsonata(rt, th, value, key, input=data)
+        return value
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "object"
+
+
+def _numeric_text(value: Any, integer: bool) -> Any:
+    """AWS reads `"1"` as 1 in the `...Path` number fields."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return int(value) if integer else float(value)
+    except ValueError:
+        return value

@@ -142,12 +142,15 @@ class Orchestrator:
                     select(task_tokens).where(task_tokens.c.token == reply.task_token)
                 )
             ).first()
+            # The rejection is recorded (committed) before it is raised.
             if token is None:
                 await self._reject(session, reply, None, "unknown task token", via)
-                raise InvalidToken("the task token was not issued by this orchestrator")
-            if token.closed_at is not None:
+            elif token.closed_at is not None:
                 await self._reject(session, reply, token.execution_id, "attempt is over", via)
-                raise TaskTimedOut("the task's attempt is already over (timed out or answered)")
+        if token is None:
+            raise InvalidToken("the task token was not issued by this orchestrator")
+        if token.closed_at is not None:
+            raise TaskTimedOut("the task's attempt is already over (timed out or answered)")
         ignored = await self._apply(token.execution_id, event, label=f"reply:{reply.status}")
         if ignored is not None:
             async with self._sessions() as session, session.begin():

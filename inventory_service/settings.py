@@ -1,0 +1,13 @@
+"""inventory's configuration: the shared settings plus its HTTP port."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from servicekit.settings import ServiceSettings
+
+
+class InventorySettings(ServiceSettings):
+    """DATABASE_URL, AMQP_URL, ... as every service has them; INVENTORY_PORT for HTTP."""
+
+    port: int = Field(default=8003, validation_alias="INVENTORY_PORT")

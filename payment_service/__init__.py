@@ -1,0 +1,1 @@
+"""payment: charges an order at most once and refunds at most what it charged."""

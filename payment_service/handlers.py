@@ -1,0 +1,91 @@
+"""The service layer: a command in, its effect recorded, a reply out.
+
+`dispatch` runs inside the transaction `servicekit.inbox.CommandWorker` opens, so a payment and
+the inbox row that remembers its reply commit together. A refusal that leaves a record (a decline)
+is *returned* as a FAILED reply so the record commits; one that leaves nothing may be raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payment_service import domain, repository
+from payment_service.commands import ChargePayment, RefundPayment, parse
+from servicekit.inbox import CommandRejected
+from servicekit.messages import Command, TaskReply
+
+log = logging.getLogger(__name__)
+
+
+def new_payment_id() -> str:
+    return f"pay_{uuid.uuid4().hex}"
+
+
+async def charge_payment(session: AsyncSession, command: Command) -> TaskReply:
+    """Charge the order once; any later ChargePayment for it gets the same answer."""
+    body = parse(ChargePayment, command)
+    payment = await repository.lock_by_order(session, body.order_id)
+    if payment is None:
+        try:
+            fresh = domain.charge(
+                new_payment_id(),
+                body.order_id,
+                body.amount_cents,
+                body.currency,
+                body.payment_token,
+            )
+        except domain.ServiceUnavailable as exc:
+            raise CommandRejected(exc.error, exc.cause) from exc
+        payment = await repository.add_or_lock(session, fresh)
+    elif (
+        payment.status is domain.PaymentStatus.CHARGED and payment.amount_cents != body.amount_cents
+    ):
+        log.warning(
+            "order %s was charged %s cents; a new command asks %s: answering with the charge",
+            body.order_id,
+            payment.amount_cents,
+            body.amount_cents,
+        )
+    try:
+        return TaskReply.succeeded(command.task_token, domain.charge_result(payment))
+    except domain.PaymentError as exc:
+        return TaskReply.failed(command.task_token, exc.error, exc.cause)
+
+
+async def refund_payment(session: AsyncSession, command: Command) -> TaskReply:
+    """Refund the order's charge in full, once; with no charge yet, void the order instead."""
+    body = parse(RefundPayment, command)
+    payment = await repository.lock_by_order(session, body.order_id)
+    if payment is None:
+        # A charge racing this refund either commits first (then we refund it) or finds VOIDED.
+        payment = await repository.add_or_lock(
+            session, domain.void(new_payment_id(), body.order_id)
+        )
+    refunded = domain.refund(payment)
+    if refunded != payment:
+        await repository.save(session, refunded)
+        log.info("refunded %s cents of order %s", refunded.refunded_cents, body.order_id)
+    return TaskReply.succeeded(command.task_token, domain.refund_result(refunded))
+
+
+Handler = Callable[[AsyncSession, Command], Awaitable[TaskReply]]
+
+HANDLERS: dict[str, Handler] = {
+    "ChargePayment": charge_payment,
+    "RefundPayment": refund_payment,
+}
+
+
+async def dispatch(session: AsyncSession, command: Command) -> TaskReply:
+    """Route a command to its handler; a type payment does not know is an InvalidCommand."""
+    handler = HANDLERS.get(command.type)
+    if handler is None:
+        raise CommandRejected(
+            "InvalidCommand",
+            f"payment handles {', '.join(sorted(HANDLERS))}; not {command.type!r}",
+        )
+    return await handler(session, command)

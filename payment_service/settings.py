@@ -1,0 +1,13 @@
+"""payment's configuration: the shared settings plus its HTTP port."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from servicekit.settings import ServiceSettings
+
+
+class PaymentSettings(ServiceSettings):
+    """DATABASE_URL, AMQP_URL, ... as every service has them; PAYMENT_PORT for HTTP."""
+
+    port: int = Field(default=8002, validation_alias="PAYMENT_PORT")

@@ -1,0 +1,1 @@
+"""shipping: ships an order once, to the countries the store delivers to."""

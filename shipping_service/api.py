@@ -1,0 +1,43 @@
+"""shipping's read API. Thin: it asks the read model and shapes the answer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shipping_service import views
+
+router = APIRouter(tags=["shipments"])
+
+
+class ShipmentOut(BaseModel):
+    shipment_id: str
+    order_id: str
+    status: str  # SHIPPED
+    tracking_number: str
+    carrier: str
+    country: str
+    created_at: datetime
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.resources.sessions() as opened:
+        yield opened
+
+
+Session = Annotated[AsyncSession, Depends(_session)]
+
+
+@router.get("/shipments", summary="An order's shipment, or the most recent shipments")
+async def list_shipments(
+    db: Session,
+    order_id: Annotated[str | None, Query(description="only this order's shipment")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[ShipmentOut]:
+    rows = await views.list_shipments(db, order_id, limit)
+    return [ShipmentOut.model_validate(row) for row in rows]

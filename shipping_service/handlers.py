@@ -1,0 +1,61 @@
+"""The service layer: a command in, its effect recorded, a reply out.
+
+`dispatch` runs inside the transaction `servicekit.inbox.CommandWorker` opens, so a shipment and
+the inbox row that remembers the reply commit together.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.inbox import CommandRejected
+from servicekit.messages import Command, TaskReply
+from shipping_service import domain, repository
+from shipping_service.commands import ShipOrder, parse
+
+log = logging.getLogger(__name__)
+
+
+def new_shipment_id() -> str:
+    return f"shp_{uuid.uuid4().hex}"
+
+
+async def ship_order(session: AsyncSession, command: Command) -> TaskReply:
+    """Ship the order once; any later ShipOrder for it gets the same shipment back."""
+    body = parse(ShipOrder, command)
+    shipment = await repository.find_by_order(session, body.order_id)
+    if shipment is None:
+        try:
+            address = domain.shippable_address(body.address)
+        except domain.ShippingError as exc:
+            raise CommandRejected(exc.error, exc.cause) from exc
+        fresh = domain.ship(new_shipment_id(), body.order_id, address, secrets.randbits(48))
+        shipment = await repository.add_or_get(session, fresh, body.items)
+        log.info(
+            "order %s ships with %s as %s",
+            body.order_id,
+            shipment.carrier,
+            shipment.tracking_number,
+        )
+    return TaskReply.succeeded(command.task_token, domain.shipment_result(shipment))
+
+
+Handler = Callable[[AsyncSession, Command], Awaitable[TaskReply]]
+
+HANDLERS: dict[str, Handler] = {"ShipOrder": ship_order}
+
+
+async def dispatch(session: AsyncSession, command: Command) -> TaskReply:
+    """Route a command to its handler; a type shipping does not know is an InvalidCommand."""
+    handler = HANDLERS.get(command.type)
+    if handler is None:
+        raise CommandRejected(
+            "InvalidCommand",
+            f"shipping handles {', '.join(sorted(HANDLERS))}; not {command.type!r}",
+        )
+    return await handler(session, command)

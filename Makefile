@@ -15,7 +15,7 @@ export DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/stepwise
 export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
 PYTEST_ARGS ?=
-CASES ?= ../shared/asl-conformance/cases
+CASES ?=
 
 .PHONY: install test lint format dev conformance clean
 

@@ -24,7 +24,12 @@ from .errors import DefinitionError
 from .interpreter import handle, start
 from .machine import parse_definition
 
-DEFAULT_DIR = Path(__file__).resolve().parents[3] / "shared" / "asl-conformance" / "cases"
+_REPO = Path(__file__).resolve().parents[2]
+# The shared suite beside the checkout when it is there; otherwise the copy kept in the repository
+# (tests/conformance/asl-conformance, same files, Apache-2.0 with its NOTICE).
+SHARED_DIR = _REPO.parent / "shared" / "asl-conformance" / "cases"
+VENDORED_DIR = _REPO / "tests" / "conformance" / "asl-conformance" / "cases"
+DEFAULT_DIR = SHARED_DIR if SHARED_DIR.is_dir() else VENDORED_DIR
 START = datetime(2024, 1, 1, 0, 0, 0, tzinfo=UTC)
 MAX_STEPS = 10_000
 

@@ -6,7 +6,8 @@ Run against a running system (`make dev` in another terminal):
 
 The baseline, measured in the same run, is the floor under any design of this flow: three
 sequential request/reply round trips over the same RabbitMQ (persistent messages, publisher
-confirms, an echo consumer that does no work). What the order takes above that is the price of
+confirms, an echo consumer that does no work), on quorum queues like the system's and, for
+reference, on transient classic queues. What the order takes above that is the price of
 Postgres transactions, the services' own work and HTTP.
 """
 
@@ -18,6 +19,7 @@ import statistics
 import sys
 import time
 import uuid
+from datetime import datetime
 
 import aio_pika
 import httpx
@@ -33,8 +35,13 @@ def progress(label: str, done: int, total: int) -> None:
         print(file=sys.stderr)
 
 
-def order_latencies(web_url: str, count: int) -> list[float]:
-    latencies = []
+# Polling much faster than this steals the two cores from the services being measured.
+POLL_SECONDS = 0.025
+
+
+def order_latencies(web_url: str, count: int) -> tuple[list[float], list[float]]:
+    """Client-side POST -> COMPLETED, and the server-side span (created_at -> finished_at)."""
+    latencies, spans = [], []
     with httpx.Client(base_url=web_url, timeout=30) as web:
         products = [p for p in web.get("/products").json() if p["available"] > 0]
         for index in range(count):
@@ -44,21 +51,34 @@ def order_latencies(web_url: str, count: int) -> list[float]:
             placed = web.post("/orders", json=order_request(product["sku"]))
             placed.raise_for_status()
             order_id = placed.json()["order_id"]
-            while (status := web.get(f"/orders/{order_id}").json()["status"]) == "PROCESSING":
-                time.sleep(0.005)
-            if status != "COMPLETED":
-                raise SystemExit(f"order {order_id} ended {status}; is stock left?")
+            while (order := web.get(f"/orders/{order_id}").json())["status"] == "PROCESSING":
+                time.sleep(POLL_SECONDS)
+            if order["status"] != "COMPLETED":
+                raise SystemExit(f"order {order_id} ended {order['status']}; is stock left?")
             latencies.append(time.perf_counter() - started)
+            spans.append(
+                (
+                    datetime.fromisoformat(order["finished_at"])
+                    - datetime.fromisoformat(order["created_at"])
+                ).total_seconds()
+            )
             progress("orders", index + 1, count)
-    return latencies
+    return latencies, spans
 
 
-async def broker_floor(amqp_url: str, count: int) -> list[float]:
+async def broker_floor(amqp_url: str, count: int, quorum: bool) -> list[float]:
     connection = await aio_pika.connect_robust(amqp_url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
-        requests = await channel.declare_queue(f"bench-{uuid.uuid4().hex}", auto_delete=True)
-        replies = await channel.declare_queue(f"bench-{uuid.uuid4().hex}", auto_delete=True)
+        # Quorum queues are what the system uses (replicated, fsynced before the confirm);
+        # classic transient ones show what the broker costs with durability taken away.
+        options: dict = (
+            {"durable": True, "arguments": {"x-queue-type": "quorum"}}
+            if quorum
+            else {"auto_delete": True}
+        )
+        requests = await channel.declare_queue(f"bench-{uuid.uuid4().hex}", **options)
+        replies = await channel.declare_queue(f"bench-{uuid.uuid4().hex}", **options)
         answered: asyncio.Queue[None] = asyncio.Queue()
 
         async def echo(message: aio_pika.abc.AbstractIncomingMessage) -> None:
@@ -85,6 +105,8 @@ async def broker_floor(amqp_url: str, count: int) -> list[float]:
                 await answered.get()
             latencies.append(time.perf_counter() - started)
             progress("broker floor", index + 1, count)
+        await requests.delete(if_unused=False, if_empty=False)
+        await replies.delete(if_unused=False, if_empty=False)
         return latencies
 
 
@@ -92,7 +114,7 @@ def summary(name: str, latencies: list[float]) -> str:
     ordered = sorted(latencies)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return (
-        f"{name:<34} n={len(ordered):<4} median {statistics.median(ordered) * 1000:7.1f} ms"
+        f"{name:<38} n={len(ordered):<4} median {statistics.median(ordered) * 1000:7.1f} ms"
         f"   p95 {p95 * 1000:7.1f} ms   max {ordered[-1] * 1000:7.1f} ms"
     )
 
@@ -103,10 +125,13 @@ def main() -> None:
     parser.add_argument("--amqp", default="amqp://guest:guest@127.0.0.1:5672/")
     parser.add_argument("--orders", type=int, default=30)
     args = parser.parse_args()
-    floor = asyncio.run(broker_floor(args.amqp, args.orders))
-    orders = order_latencies(args.web, args.orders)
-    print(summary("POST /orders -> COMPLETED", orders))
-    print(summary(f"floor: {STEPS} RabbitMQ round trips", floor))
+    durable_floor = asyncio.run(broker_floor(args.amqp, args.orders, quorum=True))
+    transient_floor = asyncio.run(broker_floor(args.amqp, args.orders, quorum=False))
+    orders, spans = order_latencies(args.web, args.orders)
+    print(summary("POST /orders -> COMPLETED (client)", orders))
+    print(summary("created_at -> finished_at (server)", spans))
+    print(summary(f"floor: {STEPS} round trips, quorum queues", durable_floor))
+    print(summary(f"floor: {STEPS} round trips, transient", transient_floor))
 
 
 if __name__ == "__main__":

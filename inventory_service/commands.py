@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-
-from servicekit.inbox import CommandRejected
-from servicekit.messages import Command
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 OrderId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
@@ -31,18 +28,3 @@ class ReleaseHold(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     order_id: OrderId
-
-
-Body = TypeVar("Body", bound=BaseModel)
-
-
-def parse(model: type[Body], command: Command) -> Body:
-    """The command's body as `model`, or an `InvalidCommand` refusal saying what is wrong."""
-    try:
-        return model.model_validate(command.body)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in err['loc']) or 'body'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise CommandRejected("InvalidCommand", f"{command.type}: {problems}") from exc

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory_service import domain, repository
-from inventory_service.commands import HoldItems, ReleaseHold, parse
+from inventory_service.commands import HoldItems, ReleaseHold
+from servicekit.commands import CommandRouter, parse_body
 from servicekit.inbox import CommandRejected
 from servicekit.messages import Command, TaskReply
 
@@ -26,7 +27,7 @@ def new_hold_id() -> str:
 
 async def hold_items(session: AsyncSession, command: Command) -> TaskReply:
     """Hold every line of the order or none; once per order."""
-    body = parse(HoldItems, command)
+    body = parse_body(HoldItems, command)
     try:
         lines = domain.order_lines((item.sku, item.quantity) for item in body.items)
         hold = await repository.lock_hold(session, body.order_id)
@@ -58,7 +59,7 @@ async def _place_hold(
 
 async def release_hold(session: AsyncSession, command: Command) -> TaskReply:
     """Put the order's held stock back, once; with no hold yet, leave a tombstone."""
-    body = parse(ReleaseHold, command)
+    body = parse_body(ReleaseHold, command)
     hold = await repository.lock_hold(session, body.order_id)
     if hold is None:
         tombstone = domain.tombstone(new_hold_id(), body.order_id)
@@ -81,20 +82,10 @@ async def _locked_hold(session: AsyncSession, order_id: str) -> domain.Hold:
     return hold
 
 
-Handler = Callable[[AsyncSession, Command], Awaitable[TaskReply]]
-
-HANDLERS: dict[str, Handler] = {
-    "HoldItems": hold_items,
-    "ReleaseHold": release_hold,
-}
-
-
-async def dispatch(session: AsyncSession, command: Command) -> TaskReply:
-    """Route a command to its handler; a type inventory does not know is an InvalidCommand."""
-    handler = HANDLERS.get(command.type)
-    if handler is None:
-        raise CommandRejected(
-            "InvalidCommand",
-            f"inventory handles {', '.join(sorted(HANDLERS))}; not {command.type!r}",
-        )
-    return await handler(session, command)
+dispatch = CommandRouter(
+    "inventory",
+    {
+        "HoldItems": hold_items,
+        "ReleaseHold": release_hold,
+    },
+)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payment_service import domain, repository
-from payment_service.commands import ChargePayment, RefundPayment, parse
+from payment_service.commands import ChargePayment, RefundPayment
+from servicekit.commands import CommandRouter, parse_body
 from servicekit.inbox import CommandRejected
 from servicekit.messages import Command, TaskReply
 
@@ -27,7 +27,7 @@ def new_payment_id() -> str:
 
 async def charge_payment(session: AsyncSession, command: Command) -> TaskReply:
     """Charge the order once; any later ChargePayment for it gets the same answer."""
-    body = parse(ChargePayment, command)
+    body = parse_body(ChargePayment, command)
     payment = await repository.lock_by_order(session, body.order_id)
     if payment is None:
         try:
@@ -58,7 +58,7 @@ async def charge_payment(session: AsyncSession, command: Command) -> TaskReply:
 
 async def refund_payment(session: AsyncSession, command: Command) -> TaskReply:
     """Refund the order's charge in full, once; with no charge yet, void the order instead."""
-    body = parse(RefundPayment, command)
+    body = parse_body(RefundPayment, command)
     payment = await repository.lock_by_order(session, body.order_id)
     if payment is None:
         # A charge racing this refund either commits first (then we refund it) or finds VOIDED.
@@ -72,20 +72,10 @@ async def refund_payment(session: AsyncSession, command: Command) -> TaskReply:
     return TaskReply.succeeded(command.task_token, domain.refund_result(refunded))
 
 
-Handler = Callable[[AsyncSession, Command], Awaitable[TaskReply]]
-
-HANDLERS: dict[str, Handler] = {
-    "ChargePayment": charge_payment,
-    "RefundPayment": refund_payment,
-}
-
-
-async def dispatch(session: AsyncSession, command: Command) -> TaskReply:
-    """Route a command to its handler; a type payment does not know is an InvalidCommand."""
-    handler = HANDLERS.get(command.type)
-    if handler is None:
-        raise CommandRejected(
-            "InvalidCommand",
-            f"payment handles {', '.join(sorted(HANDLERS))}; not {command.type!r}",
-        )
-    return await handler(session, command)
+dispatch = CommandRouter(
+    "payment",
+    {
+        "ChargePayment": charge_payment,
+        "RefundPayment": refund_payment,
+    },
+)

@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.commands import CommandRouter, parse_body
 from servicekit.inbox import CommandRejected
 from servicekit.messages import Command, TaskReply
 from shipping_service import domain, repository
-from shipping_service.commands import ShipOrder, parse
+from shipping_service.commands import ShipOrder
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def new_shipment_id() -> str:
 
 async def ship_order(session: AsyncSession, command: Command) -> TaskReply:
     """Ship the order once; any later ShipOrder for it gets the same shipment back."""
-    body = parse(ShipOrder, command)
+    body = parse_body(ShipOrder, command)
     shipment = await repository.find_by_order(session, body.order_id)
     if shipment is None:
         try:
@@ -45,17 +45,7 @@ async def ship_order(session: AsyncSession, command: Command) -> TaskReply:
     return TaskReply.succeeded(command.task_token, domain.shipment_result(shipment))
 
 
-Handler = Callable[[AsyncSession, Command], Awaitable[TaskReply]]
-
-HANDLERS: dict[str, Handler] = {"ShipOrder": ship_order}
-
-
-async def dispatch(session: AsyncSession, command: Command) -> TaskReply:
-    """Route a command to its handler; a type shipping does not know is an InvalidCommand."""
-    handler = HANDLERS.get(command.type)
-    if handler is None:
-        raise CommandRejected(
-            "InvalidCommand",
-            f"shipping handles {', '.join(sorted(HANDLERS))}; not {command.type!r}",
-        )
-    return await handler(session, command)
+dispatch = CommandRouter(
+    "shipping",
+    {"ShipOrder": ship_order},
+)

@@ -1,0 +1,45 @@
+"""What every service does with a command before its own rules run: route it by type and read
+its body into a typed model. Both refusals become `InvalidCommand` replies."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.inbox import CommandRejected
+from servicekit.messages import Command, TaskReply
+
+Body = TypeVar("Body", bound=BaseModel)
+Handler = Callable[[AsyncSession, Command], Awaitable[TaskReply]]
+
+
+def parse_body(model: type[Body], command: Command) -> Body:
+    """The command's body as `model`, or an `InvalidCommand` refusal saying what is wrong."""
+    try:
+        return model.model_validate(command.body)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in err['loc']) or 'body'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise CommandRejected("InvalidCommand", f"{command.type}: {problems}") from exc
+
+
+class CommandRouter:
+    """Sends each command to the handler for its `type` (a `servicekit.inbox.Dispatch`)."""
+
+    def __init__(self, service: str, handlers: Mapping[str, Handler]) -> None:
+        self._service = service
+        self._handlers = dict(handlers)
+
+    async def __call__(self, session: AsyncSession, command: Command) -> TaskReply:
+        handler = self._handlers.get(command.type)
+        if handler is None:
+            known = ", ".join(sorted(self._handlers))
+            raise CommandRejected(
+                "InvalidCommand", f"{self._service} handles {known}; not {command.type!r}"
+            )
+        return await handler(session, command)

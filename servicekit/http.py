@@ -17,7 +17,10 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 ops_router = APIRouter(tags=["operations"])
 
 
-@ops_router.get("/healthz", summary="200 once the database and broker connections are up")
+@ops_router.get(
+    "/healthz",
+    summary="200 once every dependency of the service answers; 503 names the one that does not",
+)
 async def healthz(request: Request) -> JSONResponse:
     resources = getattr(request.app.state, "resources", None)
     if resources is None:

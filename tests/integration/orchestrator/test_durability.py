@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 
 import asyncpg
 import pytest
@@ -86,3 +87,32 @@ async def test_unknown_execution_is_a_404_problem(harness: Harness) -> None:
     response = await harness.api.get("/executions/nope:nothing")
     assert response.status_code == 404
     assert response.json()["title"] == "ExecutionDoesNotExist"
+
+
+async def test_a_wait_state_sleeps_on_a_durable_timer(harness: Harness, database_url: str) -> None:
+    machine = await harness.register(
+        {
+            "StartAt": "Pause",
+            "States": {
+                "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Done"},
+                "Done": {"Type": "Pass", "Result": "woke", "End": True},
+            },
+        }
+    )
+    execution_id = await harness.start(machine, {})
+
+    connection = await asyncpg.connect(database_url)
+    try:
+        timer_rows = await connection.fetchval(
+            "SELECT count(*) FROM orchestrator.timers WHERE execution_id = $1", execution_id
+        )
+    finally:
+        await connection.close()
+    done = await harness.wait_status(execution_id, "SUCCEEDED")
+
+    assert timer_rows == 1
+    assert done["output"] == "woke"
+    elapsed = datetime.fromisoformat(done["stopDate"]) - datetime.fromisoformat(done["startDate"])
+    assert elapsed.total_seconds() >= 1
+    types = await harness.history_types(execution_id)
+    assert types.index("WaitStateEntered") < types.index("WaitStateExited")

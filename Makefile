@@ -54,3 +54,14 @@ conformance: install
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache
+
+# make chaos [ORDERS=500] [CHAOS_ARGS="--seed 7 --rate 10 --down 25"]: the chaos run (tests/chaos)
+# on a fresh database and vhost; exits non-zero on any violation.
+ORDERS ?= 500
+CHAOS_ARGS ?=
+.PHONY: chaos
+chaos: install
+	@if [ -z "$$TEST_POSTGRES_URL" ] && ! docker info >/dev/null 2>&1; then \
+	  export TEST_POSTGRES_URL=$(LOCAL_POSTGRES_URL) TEST_AMQP_URL=$(LOCAL_AMQP_URL); \
+	fi; \
+	$(BIN)/python -m tests.chaos --orders $(ORDERS) $(CHAOS_ARGS)

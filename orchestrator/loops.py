@@ -14,6 +14,7 @@ from orchestrator.errors import InvalidToken, TaskTimedOut
 from orchestrator.service import Orchestrator
 from orchestrator.tables import timers
 from servicekit.messages import PoisonMessage, TaskReply, decode_json_object
+from servicekit.transient import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,8 @@ class TimerLoop:
         for execution_id, timer_id in due:
             try:
                 await self._orchestrator.fire_timer(execution_id, timer_id)
-            except Exception:
-                log.exception("firing timer %s of %s failed; will retry", timer_id, execution_id)
+            except Exception as exc:
+                log_failure(log, f"firing timer {timer_id} of {execution_id}", exc)
         return len(due)
 
     async def run(self, poll_seconds: float) -> None:
@@ -68,6 +69,6 @@ class TimerLoop:
             try:
                 if await self.fire_due() == TIMER_BATCH:
                     continue  # more are due: don't wait
-            except Exception:
-                log.exception("timer pass failed; retrying")
+            except Exception as exc:
+                log_failure(log, "timer pass", exc)
             await asyncio.sleep(poll_seconds)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from orchestrator.tables import outbox
 from servicekit.amqp import Broker
 from servicekit.messages import RESULT_QUEUE
+from servicekit.transient import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +73,8 @@ class OutboxPublisher:
                 if published:
                     log.info("outbox relay published %d stranded commands", published)
                     continue
-            except Exception:
-                log.exception("outbox relay pass failed; retrying")
+            except Exception as exc:
+                log_failure(log, "outbox relay pass", exc)
             await asyncio.sleep(poll_seconds)
 
     async def _publish_rows(self, session: AsyncSession, rows: Sequence[Any], path: str) -> None:

@@ -3,7 +3,8 @@
 Every work queue `q` is a durable quorum queue with a companion `q.dlq`. A message that cannot be
 parsed is published to `q.dlq` with the reason in its `x-death-reason` header, then acked; a message
 whose handler keeps raising is requeued and, after `DELIVERY_LIMIT` deliveries, RabbitMQ moves it
-to `q.dlq` itself. Either way the consumer lives on.
+to `q.dlq` itself. Either way the consumer lives on. A transient fault (the database away for a
+while) is retried in place and does not count as a delivery.
 """
 
 from __future__ import annotations
@@ -24,12 +25,18 @@ from aio_pika.abc import (
 from prometheus_client import Counter
 
 from servicekit.messages import PoisonMessage
+from servicekit.transient import describe, is_transient
 
 log = logging.getLogger(__name__)
 
 DELIVERY_LIMIT = 20
-# A handler that failed on a transient fault (database down) waits this long before the
-# message is requeued, so a dead dependency does not become a hot loop.
+# A handler that failed on a transient fault (servicekit.transient: the database restarting, a
+# deadlock) is retried in place, its message kept, with this backoff: redeliveries would count
+# towards DELIVERY_LIMIT and a long enough outage would dead-letter good messages.
+TRANSIENT_RETRY_FIRST_SECONDS = 0.2
+TRANSIENT_RETRY_MAX_SECONDS = 5.0
+# A handler that failed otherwise waits this long before its message is requeued, so that a bug
+# does not become a hot loop; after DELIVERY_LIMIT deliveries the message is dead-lettered.
 REQUEUE_DELAY_SECONDS = 1.0
 
 MESSAGES_CONSUMED = Counter(
@@ -137,20 +144,40 @@ class Broker:
     async def _deliver(
         self, queue: str, message: AbstractIncomingMessage, handler: MessageHandler
     ) -> None:
-        try:
-            await handler(message)
-        except PoisonMessage as exc:
-            await self._dead_letter(queue, message, str(exc))
-            MESSAGES_CONSUMED.labels(queue, "poison").inc()
-            await message.ack()
-        except Exception:
-            log.exception("handling a message from %s failed; it will be redelivered", queue)
-            MESSAGES_CONSUMED.labels(queue, "requeued").inc()
-            await asyncio.sleep(REQUEUE_DELAY_SECONDS)
-            await message.nack(requeue=True)
-        else:
-            MESSAGES_CONSUMED.labels(queue, "ok").inc()
-            await message.ack()
+        delay = TRANSIENT_RETRY_FIRST_SECONDS
+        while True:
+            try:
+                await handler(message)
+            except PoisonMessage as exc:
+                await self._dead_letter(queue, message, str(exc))
+                MESSAGES_CONSUMED.labels(queue, "poison").inc()
+                await message.ack()
+            except Exception as exc:
+                if not _can_settle(message):  # the broker will redeliver it
+                    log.warning("handling a message from %s failed (%s)", queue, describe(exc))
+                    MESSAGES_CONSUMED.labels(queue, "channel_lost").inc()
+                    return
+                if is_transient(exc):
+                    # The fault is around the message, not in it: keep the message and try
+                    # again, so that an outage does not spend its DELIVERY_LIMIT.
+                    log.warning(
+                        "handling a message from %s failed (%s); retrying in %.1fs",
+                        queue,
+                        describe(exc),
+                        delay,
+                    )
+                    MESSAGES_CONSUMED.labels(queue, "retried").inc()
+                    await asyncio.sleep(delay)
+                    delay = min(2 * delay, TRANSIENT_RETRY_MAX_SECONDS)
+                    continue
+                log.exception("handling a message from %s failed; it will be redelivered", queue)
+                MESSAGES_CONSUMED.labels(queue, "requeued").inc()
+                await asyncio.sleep(REQUEUE_DELAY_SECONDS)
+                await message.nack(requeue=True)
+            else:
+                MESSAGES_CONSUMED.labels(queue, "ok").inc()
+                await message.ack()
+            return
 
     async def _dead_letter(self, queue: str, message: AbstractIncomingMessage, reason: str) -> None:
         log.warning("dead-lettering a message from %s: %s", queue, reason)
@@ -165,3 +192,11 @@ class Broker:
             headers=headers,
         )
         DEAD_LETTERED.labels(queue).inc()
+
+
+def _can_settle(message: AbstractIncomingMessage) -> bool:
+    """Whether `message` can still be acked: not if its channel closed (it will be redelivered)."""
+    try:
+        return not message.channel.is_closed
+    except aio_pika.exceptions.ChannelInvalidStateError:
+        return False

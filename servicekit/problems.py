@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from aiormq.exceptions import ChannelInvalidStateError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from servicekit.transient import describe, is_transient
+
+log = logging.getLogger(__name__)
+
 PROBLEM_JSON = "application/problem+json"
+# What a dependency that went away raises (servicekit.transient sorts out which are transient).
+INFRASTRUCTURE_ERRORS = (OSError, SQLAlchemyError, ChannelInvalidStateError)
 
 
 class Problem(Exception):
@@ -70,7 +79,21 @@ async def _on_problem(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status, exc.title, exc.detail, exc.errors)
 
 
+async def _on_infrastructure_error(request: Request, exc: Exception) -> JSONResponse:
+    """The database or the broker is away for a moment: 503, so the client retries."""
+    if not is_transient(exc):
+        raise exc  # a bug: a 500, with its traceback in the log
+    log.warning("%s %s: %s; answered 503", request.method, request.url.path, describe(exc))
+    response = problem_response(
+        503, "ServiceUnavailable", "a dependency is unavailable for a moment; retry shortly"
+    )
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Problem, _on_problem)
+    for error in INFRASTRUCTURE_ERRORS:
+        app.add_exception_handler(error, _on_infrastructure_error)

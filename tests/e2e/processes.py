@@ -53,6 +53,10 @@ class ServiceProcess:
                 stderr=subprocess.STDOUT,
             )
 
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def wait_healthy(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -77,7 +81,14 @@ class ServiceProcess:
             self.process.wait()
 
     def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash."""
         self.stop(signal.SIGKILL)
+
+    def restart(self, timeout: float = 60.0) -> None:
+        """Start again (after a stop or a kill) and wait until healthy."""
+        self.stop()
+        self.start()
+        self.wait_healthy(timeout)
 
     def log_tail(self, lines: int = 40) -> str:
         if not self.log_path.exists():
@@ -123,3 +134,17 @@ class Stack:
 
     def url(self, package: str) -> str:
         return self.services[package].url
+
+    def add_orchestrator(self, name: str) -> ServiceProcess:
+        """Another orchestrator on this run's database and vhost, on a port of its own, named
+        `name` in `services` (not started). It shares the work with the first one."""
+        first = self.services["orchestrator"]
+        port = free_port()
+        extra = ServiceProcess(
+            "orchestrator",
+            port,
+            {**first.env, "ORCHESTRATOR_PORT": str(port)},
+            first.log_path.with_name(f"{name}.log"),
+        )
+        self.services[name] = extra
+        return extra

@@ -1,0 +1,142 @@
+"""What a chaos run does to the running system, one disruption at a time.
+
+After each disruption every process must recover by itself: healthy again, and every queue it
+consumes has its consumers back. One that does not is a violation (and is restarted, so that the
+run can go on and find the next one)."""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from tests.chaos.servers import ServerControl
+from tests.e2e.processes import Stack
+
+SECOND_ORCHESTRATOR = "orchestrator-2"
+SERVICES = ("payment_service", "inventory_service", "shipping_service")
+COMMAND_QUEUES = {
+    "payment_service": "payment.commands",
+    "inventory_service": "inventory.commands",
+    "shipping_service": "shipping.commands",
+}
+RESULT_QUEUE = "orchestrator.results"
+RECOVERY_SECONDS = 60.0
+
+
+@dataclass
+class Disruptor:
+    stack: Stack
+    control: ServerControl
+    rng: random.Random
+    say: Callable[[str], None]
+    down_seconds: float = 3.0  # how long RabbitMQ and Postgres stay down
+    done: Counter[str] = field(default_factory=Counter)
+    violations: list[str] = field(default_factory=list)
+
+    # ---- the disruptions -------------------------------------------------------------------
+
+    def start_second_orchestrator(self) -> None:
+        extra = self.stack.services.get(SECOND_ORCHESTRATOR) or self.stack.add_orchestrator(
+            SECOND_ORCHESTRATOR
+        )
+        if not extra.running:
+            extra.restart()
+            self._did("second orchestrator started", "2 orchestrators side by side")
+
+    def kill_orchestrator(self) -> None:
+        """SIGKILL one orchestrator (either, when two run) at a random moment; start it again."""
+        names = [name for name in ("orchestrator", SECOND_ORCHESTRATOR) if self._running(name)]
+        self._kill_and_restart(self.rng.choice(names), kind="orchestrator killed")
+
+    def kill_second_orchestrator(self) -> None:
+        """SIGKILL the second orchestrator and leave it down: the first carries on alone."""
+        if self._running(SECOND_ORCHESTRATOR):
+            self.stack.services[SECOND_ORCHESTRATOR].kill()
+            self._did("second orchestrator killed", "left down")
+
+    def kill_service(self, package: str | None = None) -> None:
+        self._kill_and_restart(package or self.rng.choice(SERVICES), kind="service killed")
+
+    def restart_rabbitmq(self) -> None:
+        restarted, detail = self.control.restart_rabbitmq(self.down_seconds)
+        self._did("RabbitMQ restarted" if restarted else "RabbitMQ connections dropped", detail)
+        self.check_recovered("RabbitMQ restart")
+
+    def restart_postgres(self) -> None:
+        restarted, detail = self.control.restart_postgres(self.down_seconds)
+        self._did("Postgres restarted" if restarted else "Postgres connections dropped", detail)
+        self.check_recovered("Postgres restart")
+
+    # ---- recovery ----------------------------------------------------------------------------
+
+    def check_recovered(self, after: str) -> None:
+        """Every running process healthy and consuming again within RECOVERY_SECONDS."""
+        deadline = time.monotonic() + RECOVERY_SECONDS
+        missing = self._not_recovered()
+        while missing and time.monotonic() < deadline:
+            time.sleep(0.5)
+            missing = self._not_recovered()
+        if missing:
+            self.violations.append(
+                f"after {after}: not recovered in {RECOVERY_SECONDS:.0f}s: {missing}"
+            )
+            self.say(f"VIOLATION after {after}: {missing}; restarting them to go on")
+            for name in self.stack.services:
+                if self._running(name):
+                    self.stack.services[name].restart()
+
+    def _not_recovered(self) -> list[str]:
+        unhealthy = [
+            name
+            for name, service in self.stack.services.items()
+            if service.running and not _healthy(service.url)
+        ]
+        queues = self.control.queues()
+        orchestrators = sum(self._running(name) for name in ("orchestrator", SECOND_ORCHESTRATOR))
+        expected = {RESULT_QUEUE: orchestrators} | {
+            queue: 1 for package, queue in COMMAND_QUEUES.items() if self._running(package)
+        }
+        consumers = [
+            f"{queue} has {queues.get(queue, (0, 0))[1]} consumer(s), expected {count}"
+            for queue, count in expected.items()
+            if queues.get(queue, (0, 0))[1] != count
+        ]
+        return unhealthy + consumers
+
+    # ---- helpers -----------------------------------------------------------------------------
+
+    def _kill_and_restart(self, name: str, kind: str) -> None:
+        """SIGKILL `name`, at once or after freezing it (SIGSTOP) for a moment: a frozen
+        process keeps the messages it was given unacked and its transactions open while work
+        piles up, so the kill lands in the middle of it. Then start it again."""
+        service = self.stack.services[name]
+        frozen = self.rng.random() < 0.5
+        if frozen and service.process is not None:
+            service.process.send_signal(signal.SIGSTOP)
+            time.sleep(self.rng.uniform(1.0, 3.0))
+        service.kill()
+        time.sleep(self.rng.uniform(0.2, 2.0))
+        service.restart()
+        self._did(f"{kind}{' (frozen first)' if frozen else ''}", name)
+        self.check_recovered(f"{name} was killed")
+
+    def _running(self, name: str) -> bool:
+        service = self.stack.services.get(name)
+        return service is not None and service.running
+
+    def _did(self, kind: str, detail: str) -> None:
+        self.done[kind] += 1
+        self.say(f"{kind}: {detail}")
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False

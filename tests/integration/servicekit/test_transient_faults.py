@@ -1,0 +1,74 @@
+"""A handler that fails on a transient fault keeps its message and tries again in place; any
+other failure requeues it, and each requeue counts towards the queue's delivery limit."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from aio_pika.abc import AbstractIncomingMessage
+from sqlalchemy.exc import DBAPIError
+
+from servicekit.amqp import Broker
+from servicekit.transient import is_transient
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def broker(amqp_url: str) -> AsyncIterator[Broker]:
+    connected = Broker(amqp_url)
+    await connected.connect()
+    yield connected
+    await connected.close()
+
+
+async def deliveries_until_handled(broker: Broker, fault: Exception) -> list[bool]:
+    """Consume one message whose handler raises `fault` twice, then succeeds; the message's
+    `redelivered` flag at each call."""
+    queue = f"transient.{uuid.uuid4().hex[:8]}"
+    seen: list[bool] = []
+    done = asyncio.Event()
+
+    async def handler(message: AbstractIncomingMessage) -> None:
+        seen.append(bool(message.redelivered))
+        if len(seen) <= 2:
+            raise fault
+        done.set()
+
+    await broker.consume(queue, handler)
+    await broker.publish(queue, {"n": 1})
+    await asyncio.wait_for(done.wait(), timeout=15)
+    return seen
+
+
+async def test_a_transient_fault_is_retried_without_a_redelivery(broker: Broker) -> None:
+    refused = ConnectionRefusedError(111, "Connection refused")
+    assert await deliveries_until_handled(broker, refused) == [False, False, False]
+
+
+async def test_any_other_fault_requeues_the_message(broker: Broker) -> None:
+    assert await deliveries_until_handled(broker, ValueError("a bug")) == [False, True, True]
+
+
+def test_what_counts_as_transient() -> None:
+    restarting = asyncpg.exceptions.CannotConnectNowError("the database system is starting up")
+    wrapped = DBAPIError("SELECT 1", None, restarting)
+    wrapped.__cause__ = restarting
+    deadlock = asyncpg.exceptions.DeadlockDetectedError("deadlock detected")
+    assert is_transient(wrapped)
+    assert is_transient(deadlock)
+    assert is_transient(TimeoutError())
+    assert not is_transient(asyncpg.exceptions.UniqueViolationError("duplicate key"))
+    assert not is_transient(ValueError("a bug"))
+    assert not is_transient(FileNotFoundError("no such file"))
+    try:
+        try:
+            raise ConnectionResetError()
+        except ConnectionResetError:
+            raise KeyError("a bug while handling it") from None
+    except KeyError as bug:
+        assert not is_transient(bug)

@@ -6,6 +6,7 @@ and closed, outbox rows for the commands, timers set and cancelled, and the exec
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orchestrator.engine.api import Decision, TaskCommand
 from orchestrator.tables import executions, history_events, outbox, task_tokens, timers
 from servicekit.messages import RESULT_QUEUE
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One outbox row: a command to publish once its transaction has committed."""
+
+    id: int
+    execution_id: str
+    queue: str
+    message_id: str
+    headers: dict[str, Any]
+    body: Any
 
 
 def command_headers(execution_id: str, command: TaskCommand) -> dict[str, Any]:
@@ -33,8 +46,8 @@ async def write_decision(
     event_count: int,
     decision: Decision,
     now: datetime,
-) -> list[int]:
-    """Persist `decision`; returns the ids of the outbox rows to publish after commit."""
+) -> list[OutboxMessage]:
+    """Persist `decision`; returns the outbox rows it wrote, to publish after commit."""
     if decision.history:
         await session.execute(
             insert(history_events),
@@ -74,7 +87,7 @@ async def write_decision(
                 set_={"due_at": statement.excluded.due_at},
             )
         )
-    outbox_ids: list[int] = []
+    messages: list[OutboxMessage] = []
     if decision.commands:
         await session.execute(
             insert(task_tokens),
@@ -89,21 +102,31 @@ async def write_decision(
                 for command in decision.commands
             ],
         )
+        rows = [
+            {
+                "execution_id": execution_id,
+                "queue": command.queue,
+                "message_id": command.token,
+                "headers": command_headers(execution_id, command),
+                "body": command.payload,
+                "created_at": now,
+            }
+            for command in decision.commands
+        ]
         result = await session.execute(
-            insert(outbox).returning(outbox.c.id),
-            [
-                {
-                    "execution_id": execution_id,
-                    "queue": command.queue,
-                    "message_id": command.token,
-                    "headers": command_headers(execution_id, command),
-                    "body": command.payload,
-                    "created_at": now,
-                }
-                for command in decision.commands
-            ],
+            insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True), rows
         )
-        outbox_ids = list(result.scalars())
+        messages = [
+            OutboxMessage(
+                outbox_id,
+                execution_id,
+                row["queue"],
+                row["message_id"],
+                row["headers"],
+                row["body"],
+            )
+            for outbox_id, row in zip(result.scalars(), rows, strict=True)
+        ]
     values: dict[str, Any] = {
         "engine_state": decision.state.data,
         "event_count": event_count + len(decision.history),
@@ -119,4 +142,4 @@ async def write_decision(
     await session.execute(
         update(executions).where(executions.c.execution_id == execution_id).values(**values)
     )
-    return outbox_ids
+    return messages

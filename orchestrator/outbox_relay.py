@@ -1,5 +1,7 @@
 """Publishes outbox rows: right after the transaction that wrote them, and, for rows a crash
-left behind, from a relay loop that claims them with SKIP LOCKED (any orchestrator may run it)."""
+left behind, from a relay loop that claims them with SKIP LOCKED (any orchestrator may run it).
+A row is marked published only after the broker confirmed it; publishing twice is harmless,
+since every service handles a task token once."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from prometheus_client import Counter
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from orchestrator.decisions import OutboxMessage
 from orchestrator.tables import outbox
 from servicekit.amqp import Broker
 from servicekit.messages import RESULT_QUEUE
@@ -33,22 +36,19 @@ class OutboxPublisher:
         self._sessions = sessions
         self._declared: set[str] = set()
 
-    async def publish_ids(self, ids: list[int]) -> None:
-        """Publish rows just committed. Failure is fine: the relay will find them."""
-        if not ids:
+    async def publish_committed(self, messages: Sequence[OutboxMessage]) -> None:
+        """Publish rows the caller's transaction just committed, then mark them published.
+
+        A failure here loses nothing: the rows stay unpublished and the relay sends them."""
+        if not messages:
             return
         try:
+            for message in messages:
+                await self._publish(message, path="direct")
             async with self._sessions() as session, session.begin():
-                rows = (
-                    await session.execute(
-                        select(outbox)
-                        .where(outbox.c.id.in_(ids), outbox.c.published_at.is_(None))
-                        .with_for_update(skip_locked=True)
-                    )
-                ).all()
-                await self._publish_rows(session, rows, path="direct")
-        except Exception:
-            log.warning("direct publish of outbox rows %s failed; the relay will retry", ids)
+                await self._mark_published(session, [m.id for m in messages])
+        except Exception as exc:
+            log_failure(log, f"direct publish of {len(messages)} command(s)", exc)
 
     async def relay_once(self, grace: timedelta) -> int:
         """Publish unpublished rows older than `grace`; returns how many."""
@@ -79,18 +79,32 @@ class OutboxPublisher:
 
     async def _publish_rows(self, session: AsyncSession, rows: Sequence[Any], path: str) -> None:
         for row in rows:
-            if row.queue not in self._declared:
-                await self._broker.declare(row.queue)
-                self._declared.add(row.queue)
-            await self._broker.publish(
-                row.queue,
-                row.body,
-                message_id=row.message_id,
-                correlation_id=row.execution_id,
-                reply_to=RESULT_QUEUE,
-                headers=row.headers,
+            await self._publish(
+                OutboxMessage(
+                    row.id, row.execution_id, row.queue, row.message_id, row.headers, row.body
+                ),
+                path,
             )
+        await self._mark_published(session, [row.id for row in rows])
+
+    async def _publish(self, message: OutboxMessage, path: str) -> None:
+        if message.queue not in self._declared:
+            await self._broker.declare(message.queue)
+            self._declared.add(message.queue)
+        await self._broker.publish(
+            message.queue,
+            message.body,
+            message_id=message.message_id,
+            correlation_id=message.execution_id,
+            reply_to=RESULT_QUEUE,
+            headers=message.headers,
+        )
+        COMMANDS_PUBLISHED.labels(path).inc()
+
+    async def _mark_published(self, session: AsyncSession, ids: list[int]) -> None:
+        if ids:
             await session.execute(
-                update(outbox).where(outbox.c.id == row.id).values(published_at=datetime.now(UTC))
+                update(outbox)
+                .where(outbox.c.id.in_(ids), outbox.c.published_at.is_(None))
+                .values(published_at=datetime.now(UTC))
             )
-            COMMANDS_PUBLISHED.labels(path).inc()

@@ -9,7 +9,7 @@ crash: the outbox relay and the timer loop pick up whatever was in flight.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator import engine
-from orchestrator.decisions import write_decision
+from orchestrator.decisions import OutboxMessage, write_decision
 from orchestrator.engine.api import (
     Decision,
     Entropy,
@@ -38,6 +38,7 @@ from orchestrator.errors import (
     ExecutionDoesNotExist,
     ExecutionNotRedrivable,
     InvalidToken,
+    OrchestratorError,
     StateMachineDoesNotExist,
     TaskTimedOut,
 )
@@ -60,6 +61,14 @@ REDRIVABLE = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
 
 def execution_id_for(state_machine_name: str, name: str) -> str:
     return f"{state_machine_name}:{name}"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What one event did: the commands to publish, or why it changed nothing."""
+
+    messages: list[OutboxMessage] = field(default_factory=list)
+    ignored: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,16 +128,17 @@ class Orchestrator:
             )
             row = await self._load(session, execution_id)
             decision = engine.start(machine, _context(row), input, now=now, entropy=self._entropy)
-            outbox_ids = await self._write(session, row, decision, now, "start")
+            messages = await self._write(session, row, decision, now, "start")
             row = await self._load(session, execution_id)
-        await self._publisher.publish_ids(outbox_ids)
+        await self._publisher.publish_committed(messages)
         return Started(row, created=True)
 
     # ---- events ------------------------------------------------------------------------
 
     async def deliver_reply(self, reply: TaskReply, *, via: str) -> None:
-        """SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat. Raises InvalidToken for a token
-        we never issued and TaskTimedOut for an attempt that is over; both are recorded."""
+        """SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat, in one transaction. Raises
+        InvalidToken for a token we never issued and TaskTimedOut for an attempt that is over;
+        either way the rejected reply is recorded (committed) first."""
         event: Event
         if reply.status == "SUCCEEDED":
             event = TaskSucceeded(reply.task_token, reply.output)
@@ -136,29 +146,36 @@ class Orchestrator:
             event = TaskFailed(reply.task_token, reply.error, reply.cause)
         else:
             event = TaskHeartbeat(reply.task_token)
+        rejection: OrchestratorError | None = None
         async with self._sessions() as session, session.begin():
             token = (
                 await session.execute(
                     select(task_tokens).where(task_tokens.c.token == reply.task_token)
                 )
             ).first()
-            # The rejection is recorded (committed) before it is raised.
             if token is None:
                 await self._reject(session, reply, None, "unknown task token", via)
+                rejection = InvalidToken("the task token was not issued by this orchestrator")
             elif token.closed_at is not None:
                 await self._reject(session, reply, token.execution_id, "attempt is over", via)
-        if token is None:
-            raise InvalidToken("the task token was not issued by this orchestrator")
-        if token.closed_at is not None:
-            raise TaskTimedOut("the task's attempt is already over (timed out or answered)")
-        ignored = await self._apply(token.execution_id, event, label=f"reply:{reply.status}")
-        if ignored is not None:
-            async with self._sessions() as session, session.begin():
-                await self._reject(session, reply, token.execution_id, ignored, via)
-            raise TaskTimedOut(ignored)
+                rejection = TaskTimedOut("the task's attempt is already over")
+            else:
+                transition = await self._transition(
+                    session, token.execution_id, event, label=f"reply:{reply.status}"
+                )
+                if transition.ignored is not None:
+                    await self._reject(session, reply, token.execution_id, transition.ignored, via)
+                    rejection = TaskTimedOut(transition.ignored)
+        if rejection is not None:
+            raise rejection
+        await self._publisher.publish_committed(transition.messages)
 
     async def fire_timer(self, execution_id: str, timer_id: str) -> None:
-        await self._apply(execution_id, TimerFired(timer_id), label="timer", timer_id=timer_id)
+        """Fire one due timer, unless another orchestrator holds the execution right now (it
+        stays due and the next pass takes it) or has fired it already."""
+        await self._apply(
+            execution_id, TimerFired(timer_id), label="timer", timer_id=timer_id, skip_locked=True
+        )
 
     async def stop(self, execution_id: str, error: str | None, cause: str | None) -> Any:
         await self._apply(execution_id, StopRequested(error, cause), label="stop")
@@ -180,49 +197,76 @@ class Orchestrator:
     # ---- the one path every transition takes -------------------------------------------
 
     async def _apply(
-        self, execution_id: str, event: Event, *, label: str, timer_id: str | None = None
-    ) -> str | None:
-        """Apply one event; returns the engine's reason when it ignored the event."""
-        now = datetime.now(UTC)
+        self,
+        execution_id: str,
+        event: Event,
+        *,
+        label: str,
+        timer_id: str | None = None,
+        skip_locked: bool = False,
+    ) -> None:
         async with self._sessions() as session, session.begin():
-            row = await self._load(session, execution_id, lock=True)
-            if timer_id is not None and not await self._take_timer(session, execution_id, timer_id):
-                return "timer already handled"
-            if row.status in TERMINAL and not isinstance(event, RedriveRequested):
-                return f"execution is {row.status}"
-            machine = await self._registry.parsed(
-                session, row.state_machine_name, row.state_machine_version
-            )
-            decision = engine.handle(
-                machine,
-                _context(row),
-                ExecutionState(row.engine_state),
+            transition = await self._transition(
+                session,
+                execution_id,
                 event,
-                now=now,
-                entropy=self._entropy,
+                label=label,
+                timer_id=timer_id,
+                skip_locked=skip_locked,
             )
-            if decision.ignored is not None:
-                return decision.ignored
-            if isinstance(event, RedriveRequested):
-                await session.execute(
-                    update(executions)
-                    .where(executions.c.execution_id == execution_id)
-                    .values(
-                        status="RUNNING",
-                        stop_date=None,
-                        error=None,
-                        cause=None,
-                        output=None,
-                        redrive_count=executions.c.redrive_count + 1,
-                    )
+        await self._publisher.publish_committed(transition.messages)
+
+    async def _transition(
+        self,
+        session: AsyncSession,
+        execution_id: str,
+        event: Event,
+        *,
+        label: str,
+        timer_id: str | None = None,
+        skip_locked: bool = False,
+    ) -> Transition:
+        """Apply one event inside the caller's transaction: lock the execution, ask the engine,
+        write its decision. `ignored` says why nothing changed, when nothing did."""
+        now = datetime.now(UTC)
+        row = await self._load(session, execution_id, lock=True, skip_locked=skip_locked)
+        if row is None:
+            return Transition(ignored="execution is busy")
+        if timer_id is not None and not await self._take_timer(session, execution_id, timer_id):
+            return Transition(ignored="timer already handled")
+        if row.status in TERMINAL and not isinstance(event, RedriveRequested):
+            return Transition(ignored=f"execution is {row.status}")
+        machine = await self._registry.parsed(
+            session, row.state_machine_name, row.state_machine_version
+        )
+        decision = engine.handle(
+            machine,
+            _context(row),
+            ExecutionState(row.engine_state),
+            event,
+            now=now,
+            entropy=self._entropy,
+        )
+        if decision.ignored is not None:
+            return Transition(ignored=decision.ignored)
+        if isinstance(event, RedriveRequested):
+            await session.execute(
+                update(executions)
+                .where(executions.c.execution_id == execution_id)
+                .values(
+                    status="RUNNING",
+                    stop_date=None,
+                    error=None,
+                    cause=None,
+                    output=None,
+                    redrive_count=executions.c.redrive_count + 1,
                 )
-            outbox_ids = await self._write(session, row, decision, now, label)
-        await self._publisher.publish_ids(outbox_ids)
-        return None
+            )
+        return Transition(messages=await self._write(session, row, decision, now, label))
 
     async def _write(
         self, session: AsyncSession, row: Any, decision: Decision, now: datetime, label: str
-    ) -> list[int]:
+    ) -> list[OutboxMessage]:
         TRANSITIONS.labels(label.split(":")[0]).inc()
         if decision.outcome is not None:
             EXECUTIONS_ENDED.labels(decision.outcome.status).inc()
@@ -237,12 +281,20 @@ class Orchestrator:
         )
         return taken.first() is not None
 
-    async def _load(self, session: AsyncSession, execution_id: str, lock: bool = False) -> Any:
+    async def _load(
+        self,
+        session: AsyncSession,
+        execution_id: str,
+        lock: bool = False,
+        skip_locked: bool = False,
+    ) -> Any:
+        """The execution row, locked if asked. With skip_locked, None means another transaction
+        holds it (callers use that only for executions known to exist, such as a timer's)."""
         query = select(executions).where(executions.c.execution_id == execution_id)
         if lock:
-            query = query.with_for_update()
+            query = query.with_for_update(skip_locked=skip_locked)
         row = (await session.execute(query)).first()
-        if row is None:
+        if row is None and not skip_locked:
             raise ExecutionDoesNotExist(f"no execution {execution_id!r}")
         return row
 

@@ -1,4 +1,8 @@
-"""Shared fixtures: a fresh Postgres database and RabbitMQ vhost per test run."""
+"""Shared fixtures: a fresh Postgres database and RabbitMQ vhost per test package.
+
+Per package, not per session: the packages start consumers of their own (in-process apps in
+tests/integration, five processes in tests/e2e), and a consumer left idle by one package must
+never hold the messages of another."""
 
 from __future__ import annotations
 
@@ -18,15 +22,15 @@ def servers() -> Iterator[infra.Servers]:
         pytest.fail(str(exc), pytrace=False)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def database_url(servers: infra.Servers) -> Iterator[str]:
-    """postgresql://... of a database created for this run (each service migrates its schema)."""
+    """postgresql://... of a new database for this package (each service migrates its schema)."""
     with infra.fresh_database(servers.postgres_admin_url) as url:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def amqp_url(servers: infra.Servers) -> Iterator[str]:
-    """amqp://... of a vhost created for this run."""
+    """amqp://... of a vhost created for this package."""
     with infra.fresh_vhost(servers) as url:
         yield url

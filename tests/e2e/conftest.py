@@ -10,7 +10,7 @@ import pytest
 from tests.e2e.processes import Stack
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(
     database_url: str, amqp_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
@@ -25,31 +25,31 @@ def stack(
     running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def web(stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.url("web"), timeout=10) as client:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def orchestrator(stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.url("orchestrator"), timeout=10) as client:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def payment(stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.url("payment_service"), timeout=10) as client:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def inventory(stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.url("inventory_service"), timeout=10) as client:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def shipping(stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.url("shipping_service"), timeout=10) as client:
         yield client

@@ -74,7 +74,7 @@ class Harness:
         return [event["type"] for event in response.json()["events"]]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def harness(database_url: str, amqp_url: str) -> AsyncIterator[Harness]:
     settings = OrchestratorSettings(
         database_url=database_url,

@@ -11,7 +11,7 @@ import pytest
 from tests.integration.services.harness import Orchestrator, new_id, running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def payment(database_url: str, amqp_url: str) -> AsyncIterator[httpx.AsyncClient]:
     from payment_service.app import create_app
     from payment_service.settings import PaymentSettings
@@ -28,7 +28,7 @@ async def orchestrator(amqp_url: str) -> AsyncIterator[Orchestrator]:
         yield connected
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def inventory(database_url: str, amqp_url: str) -> AsyncIterator[httpx.AsyncClient]:
     from inventory_service.app import create_app
     from inventory_service.settings import InventorySettings
@@ -65,7 +65,7 @@ async def stock_item(
     return create
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def shipping(database_url: str, amqp_url: str) -> AsyncIterator[httpx.AsyncClient]:
     from shipping_service.app import create_app
     from shipping_service.settings import ShippingSettings
@@ -75,7 +75,7 @@ async def shipping(database_url: str, amqp_url: str) -> AsyncIterator[httpx.Asyn
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def services(
     payment: httpx.AsyncClient, inventory: httpx.AsyncClient, shipping: httpx.AsyncClient
 ) -> dict[str, httpx.AsyncClient]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator import engine, queries
@@ -92,7 +93,7 @@ async def _version_or_none(
 ) -> Any:
     try:
         return await registry.get(session, name, version)
-    except Exception:
+    except NoResultFound:
         return None
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory_service import repository, views
+from servicekit.http import DbSession
 from servicekit.problems import Problem
 
 router = APIRouter(tags=["inventory"])
@@ -42,25 +41,17 @@ class HoldOut(BaseModel):
     updated_at: datetime
 
 
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.resources.sessions() as opened:
-        yield opened
-
-
-Session = Annotated[AsyncSession, Depends(_session)]
-
-
 def _unknown(sku: str) -> Problem:
     return Problem(404, "Unknown item", f"there is no item with sku {sku!r}")
 
 
 @router.get("/items", summary="The catalog, with what is in stock")
-async def list_items(db: Session) -> list[ItemOut]:
+async def list_items(db: DbSession) -> list[ItemOut]:
     return [ItemOut.model_validate(item) for item in await views.list_items(db)]
 
 
 @router.get("/items/{sku}", summary="One item of the catalog")
-async def get_item(db: Session, sku: str) -> ItemOut:
+async def get_item(db: DbSession, sku: str) -> ItemOut:
     item = await views.get_item(db, sku)
     if item is None:
         raise _unknown(sku)
@@ -68,7 +59,7 @@ async def get_item(db: Session, sku: str) -> ItemOut:
 
 
 @router.post("/items/{sku}/restock", summary="Add units to an item's stock")
-async def restock(db: Session, sku: str, body: Restock) -> ItemOut:
+async def restock(db: DbSession, sku: str, body: Restock) -> ItemOut:
     async with db.begin():
         item = await repository.restock(db, sku, body.quantity)
     if item is None:
@@ -78,7 +69,7 @@ async def restock(db: Session, sku: str, body: Restock) -> ItemOut:
 
 @router.get("/holds", summary="An order's hold, or the most recent holds")
 async def list_holds(
-    db: Session,
+    db: DbSession,
     order_id: Annotated[str | None, Query(description="only this order's hold")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[HoldOut]:

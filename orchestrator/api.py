@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.exc import NoResultFound
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator import engine, queries
 from orchestrator.errors import OrchestratorError, StateMachineDoesNotExist
@@ -29,6 +29,7 @@ from orchestrator.schemas import (
     ValidateResponse,
 )
 from orchestrator.service import Orchestrator
+from servicekit.http import DbSession
 from servicekit.messages import TaskReply
 from servicekit.problems import Problem
 
@@ -43,15 +44,8 @@ def get_registry(request: Request) -> Registry:
     return request.app.state.registry
 
 
-async def get_session(request: Request) -> Any:
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.resources.sessions
-    async with sessions() as session:
-        yield session
-
-
 OrchestratorDep = Annotated[Orchestrator, Depends(get_orchestrator)]
 RegistryDep = Annotated[Registry, Depends(get_registry)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 def problem(exc: OrchestratorError) -> Problem:
@@ -62,7 +56,7 @@ def problem(exc: OrchestratorError) -> Problem:
 
 
 @router.get("/state-machines", response_model=list[StateMachine], tags=["state machines"])
-async def list_state_machines(session: SessionDep, registry: RegistryDep) -> list[StateMachine]:
+async def list_state_machines(session: DbSession, registry: RegistryDep) -> list[StateMachine]:
     return [
         StateMachine(name=v.name, version=v.version, createdAt=v.created_at)
         for v in await registry.list_latest(session)
@@ -71,7 +65,7 @@ async def list_state_machines(session: SessionDep, registry: RegistryDep) -> lis
 
 @router.get("/state-machines/{name}", response_model=StateMachine, tags=["state machines"])
 async def describe_state_machine(
-    name: str, session: SessionDep, registry: RegistryDep, version: int | None = None
+    name: str, session: DbSession, registry: RegistryDep, version: int | None = None
 ) -> StateMachine:
     found = (
         await registry.latest(session, name)
@@ -101,7 +95,7 @@ async def _version_or_none(
 async def register_state_machine(
     name: str,
     body: RegisterStateMachineRequest,
-    session: SessionDep,
+    session: DbSession,
     registry: RegistryDep,
     response: Response,
 ) -> StateMachine:
@@ -158,7 +152,7 @@ async def start_execution(
 
 @router.get("/executions", response_model=ExecutionList, tags=["executions"])
 async def list_executions(
-    session: SessionDep,
+    session: DbSession,
     stateMachineName: str | None = None,
     statusFilter: Annotated[str | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -188,7 +182,7 @@ async def describe_execution(execution_id: str, orchestrator: OrchestratorDep) -
 async def execution_history(
     execution_id: str,
     orchestrator: OrchestratorDep,
-    session: SessionDep,
+    session: DbSession,
     reverseOrder: bool = False,
 ) -> History:
     """GetExecutionHistory: every event, AWS's event types."""

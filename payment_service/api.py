@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from payment_service import views
+from servicekit.http import DbSession
 
 router = APIRouter(tags=["payments"])
 
@@ -27,17 +26,9 @@ class PaymentOut(BaseModel):
     updated_at: datetime
 
 
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.resources.sessions() as opened:
-        yield opened
-
-
-Session = Annotated[AsyncSession, Depends(_session)]
-
-
 @router.get("/payments", summary="An order's payment, or the most recent payments")
 async def list_payments(
-    db: Session,
+    db: DbSession,
     order_id: Annotated[str | None, Query(description="only this order's payment")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[PaymentOut]:

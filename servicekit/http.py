@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.problems import install_problem_handlers
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 ops_router = APIRouter(tags=["operations"])
+
+
+async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session on the app's database for one request (from `app.state.resources`)."""
+    async with request.app.state.resources.sessions() as session:
+        yield session
+
+
+DbSession = Annotated[AsyncSession, Depends(db_session)]
 
 
 @ops_router.get(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.http import DbSession
 from shipping_service import views
 
 router = APIRouter(tags=["shipments"])
@@ -25,17 +24,9 @@ class ShipmentOut(BaseModel):
     created_at: datetime
 
 
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.resources.sessions() as opened:
-        yield opened
-
-
-Session = Annotated[AsyncSession, Depends(_session)]
-
-
 @router.get("/shipments", summary="An order's shipment, or the most recent shipments")
 async def list_shipments(
-    db: Session,
+    db: DbSession,
     order_id: Annotated[str | None, Query(description="only this order's shipment")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[ShipmentOut]:

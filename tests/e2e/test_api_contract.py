@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from tests.e2e.orders import order_request, place, stocked_product, wait_finished
+from tests.e2e.processes import Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -98,3 +99,23 @@ def test_starting_the_same_execution_name_twice_is_idempotent(orchestrator: http
     assert (first.status_code, second.status_code, other.status_code) == (201, 200, 409)
     assert first.json()["executionId"] == second.json()["executionId"]
     orchestrator.post(f"/executions/{first.json()['executionId']}/stop", json={})
+
+
+@pytest.mark.parametrize(
+    "package", ["web", "orchestrator", "payment_service", "inventory_service", "shipping_service"]
+)
+def test_every_service_serves_health_metrics_and_its_openapi_page(
+    stack: Stack, package: str
+) -> None:
+    with httpx.Client(base_url=stack.url(package), timeout=10) as client:
+        health = client.get("/healthz")
+        metrics = client.get("/metrics")
+        openapi = client.get("/openapi.json")
+        docs = client.get("/docs")
+
+    assert health.status_code == 200
+    assert health.json()["status"] == "ok"
+    assert metrics.headers["content-type"].startswith("text/plain")
+    assert "# TYPE" in metrics.text
+    assert openapi.json()["paths"]
+    assert docs.status_code == 200

@@ -38,6 +38,7 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
         orchestrator = Orchestrator(resources.sessions, registry, publisher, SecureEntropy())
         app.state.registry = registry
         app.state.orchestrator = orchestrator
+        app.state.outbox = publisher
         await resources.broker.consume(RESULT_QUEUE, ResultConsumer(orchestrator).on_message)
         background = [
             asyncio.create_task(
@@ -45,7 +46,9 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
             ),
             asyncio.create_task(
                 publisher.run_relay(
-                    config.outbox_poll_seconds, timedelta(seconds=config.outbox_grace_seconds)
+                    config.outbox_poll_seconds,
+                    timedelta(seconds=config.outbox_grace_seconds),
+                    timedelta(seconds=config.outbox_retention_seconds),
                 )
             ),
         ]

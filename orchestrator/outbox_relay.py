@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.decisions import OutboxMessage
@@ -28,6 +28,7 @@ COMMANDS_PUBLISHED = Counter(
 )
 
 BATCH = 100
+PRUNE_EVERY_SECONDS = 60.0
 
 
 class OutboxPublisher:
@@ -66,13 +67,32 @@ class OutboxPublisher:
             await self._publish_rows(session, rows, path="relay")
         return len(rows)
 
-    async def run_relay(self, poll_seconds: float, grace: timedelta) -> None:
+    async def prune_once(self, retention: timedelta) -> int:
+        """Delete published rows older than `retention`: once a command is confirmed by the
+        broker its row is only a record, and the table must not grow without end."""
+        cutoff = datetime.now(UTC) - retention
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                delete(outbox).where(
+                    outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff
+                )
+            )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def run_relay(self, poll_seconds: float, grace: timedelta, retention: timedelta) -> None:
+        last_prune = 0.0
+        loop = asyncio.get_running_loop()
         while True:
             try:
                 published = await self.relay_once(grace)
                 if published:
                     log.info("outbox relay published %d stranded commands", published)
                     continue
+                if loop.time() - last_prune >= PRUNE_EVERY_SECONDS:
+                    last_prune = loop.time()
+                    pruned = await self.prune_once(retention)
+                    if pruned:
+                        log.info("pruned %d published outbox rows", pruned)
             except Exception as exc:
                 log_failure(log, "outbox relay pass", exc)
             await asyncio.sleep(poll_seconds)

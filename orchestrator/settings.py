@@ -20,3 +20,5 @@ class OrchestratorSettings(ServiceSettings):
     outbox_poll_seconds: float = 1.0
     # An outbox row younger than this is still being published by the transaction that wrote it.
     outbox_grace_seconds: float = 2.0
+    # Published outbox rows are kept this long (for inspection), then deleted.
+    outbox_retention_seconds: float = 3600.0

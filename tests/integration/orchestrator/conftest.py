@@ -13,6 +13,7 @@ import aio_pika
 import httpx
 import pytest
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
+from fastapi import FastAPI
 
 from orchestrator.app import create_app
 from orchestrator.settings import OrchestratorSettings
@@ -22,6 +23,7 @@ from servicekit.messages import RESULT_QUEUE
 
 @dataclass
 class Harness:
+    app: FastAPI
     api: httpx.AsyncClient
     channel: AbstractChannel
     broker: Broker
@@ -94,5 +96,5 @@ async def harness(database_url: str, amqp_url: str) -> AsyncIterator[Harness]:
             connection,
         ):
             channel = await connection.channel()
-            yield Harness(api, channel, broker)
+            yield Harness(app, api, channel, broker)
         await broker.close()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 import pytest
 
+from orchestrator.outbox_relay import OutboxPublisher
 from tests.integration.orchestrator.conftest import Harness
 from tests.integration.orchestrator.test_task_lifecycle import queue_name, two_steps
 
@@ -116,3 +117,34 @@ async def test_a_wait_state_sleeps_on_a_durable_timer(harness: Harness, database
     assert elapsed.total_seconds() >= 1
     types = await harness.history_types(execution_id)
     assert types.index("WaitStateEntered") < types.index("WaitStateExited")
+
+
+async def test_published_outbox_rows_are_pruned_after_their_retention(
+    harness: Harness, database_url: str
+) -> None:
+    publisher: OutboxPublisher = harness.app.state.outbox
+    old, fresh, pending = (uuid.uuid4().hex for _ in range(3))
+    connection = await asyncpg.connect(database_url)
+    try:
+        for message_id, published in (
+            (old, "now() - interval '2 hours'"),
+            (fresh, "now()"),
+            (pending, "NULL"),
+        ):
+            await connection.execute(
+                "INSERT INTO orchestrator.outbox (execution_id, queue, message_id, headers, body,"
+                f" created_at, published_at) VALUES ('pruned:1', 'nowhere', $1, '{{}}', '{{}}',"
+                f" now(), {published})",
+                message_id,
+            )
+        await publisher.prune_once(timedelta(hours=1))
+        left = {
+            row["message_id"]
+            for row in await connection.fetch(
+                "SELECT message_id FROM orchestrator.outbox WHERE execution_id = 'pruned:1'"
+            )
+        }
+        await connection.execute("DELETE FROM orchestrator.outbox WHERE execution_id = 'pruned:1'")
+    finally:
+        await connection.close()
+    assert left == {fresh, pending}

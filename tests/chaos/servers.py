@@ -26,9 +26,13 @@ RESTART_POLICIES = ("auto", "always", "never")
 
 
 def other_test_runs() -> list[str]:
-    """Command lines of test runs on this machine that are not this one or its ancestors."""
+    """Command lines of test runs (and `make dev` stacks, run by honcho) on this machine that
+    are not this one or its ancestors: restarting the servers under them would break them."""
     found = subprocess.run(
-        ["pgrep", "-af", r"pytest|tests\.chaos"], capture_output=True, text=True, check=False
+        ["pgrep", "-af", r"pytest|tests\.chaos|honcho"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     mine = _ancestors()
     return [

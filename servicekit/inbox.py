@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 from aio_pika.abc import AbstractIncomingMessage
 from prometheus_client import Counter
-from sqlalchemy import Column, DateTime, MetaData, String, Table, func, select, update
+from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -49,6 +50,17 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("reply", JSONB),
         Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
+
+
+async def prune_inbox(
+    sessions: async_sessionmaker[AsyncSession], inbox: Table, older_than: timedelta
+) -> int:
+    """Forget replies older than `older_than`. By then no redelivery of their command can come
+    (the orchestrator closed those attempts long ago), and the business records stay."""
+    cutoff = datetime.now(UTC) - older_than
+    async with sessions() as session, session.begin():
+        result = await session.execute(delete(inbox).where(inbox.c.received_at < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 class CommandWorker:

@@ -25,6 +25,8 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     # Messages a consumer may hold unacknowledged at once.
     prefetch: int = 32
+    # Replies recorded in a service's inbox are kept this long, then forgotten.
+    inbox_retention_days: float = 7.0
 
     @field_validator("database_url")
     @classmethod

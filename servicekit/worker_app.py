@@ -3,18 +3,26 @@ service's schema, connects, and consumes its command queue through the idempoten
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Table
 
 from servicekit.http import create_service_app
-from servicekit.inbox import CommandWorker, Dispatch
+from servicekit.inbox import CommandWorker, Dispatch, prune_inbox
 from servicekit.resources import Resources
 from servicekit.settings import ServiceSettings
+from servicekit.transient import log_failure
+
+log = logging.getLogger(__name__)
+
+PRUNE_EVERY_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -33,8 +41,12 @@ def create_worker_app(service: WorkerService, settings: Callable[[], ServiceSett
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        config = settings()
         resources = await Resources.open(
-            settings(), migrations_dir=service.migrations_dir, schema=service.schema
+            config, migrations_dir=service.migrations_dir, schema=service.schema
+        )
+        pruning = asyncio.create_task(
+            _prune_forever(resources, service.inbox, timedelta(days=config.inbox_retention_days))
         )
         try:
             worker = CommandWorker(
@@ -44,8 +56,21 @@ def create_worker_app(service: WorkerService, settings: Callable[[], ServiceSett
             app.state.resources = resources
             yield
         finally:
+            pruning.cancel()
+            await asyncio.gather(pruning, return_exceptions=True)
             await resources.close()
 
     app = create_service_app(service.name, lifespan)
     app.include_router(service.router)
     return app
+
+
+async def _prune_forever(resources: Resources, inbox: Table, retention: timedelta) -> None:
+    while True:
+        try:
+            pruned = await prune_inbox(resources.sessions, inbox, retention)
+            if pruned:
+                log.info("forgot %d inbox rows older than %s", pruned, retention)
+        except Exception as exc:
+            log_failure(log, "inbox pruning", exc)
+        await asyncio.sleep(PRUNE_EVERY_SECONDS)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -50,10 +52,13 @@ def test_idempotency_key_returns_the_same_order(web: httpx.Client) -> None:
     ],
 )
 def test_bad_orders_are_refused_and_start_nothing(
-    web: httpx.Client, orchestrator: httpx.Client, mutate: object, field: str
+    web: httpx.Client,
+    orchestrator: httpx.Client,
+    mutate: Callable[[dict[str, Any]], object],
+    field: str,
 ) -> None:
     body = order_request(stocked_product(web, at_least=0)["sku"])
-    mutate(body)  # type: ignore[operator]
+    mutate(body)
     before = execution_count(orchestrator)
 
     response = web.post("/orders", json=body)

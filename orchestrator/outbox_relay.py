@@ -35,7 +35,6 @@ class OutboxPublisher:
     def __init__(self, broker: Broker, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._broker = broker
         self._sessions = sessions
-        self._declared: set[str] = set()
 
     async def publish_committed(self, messages: Sequence[OutboxMessage]) -> None:
         """Publish rows the caller's transaction just committed, then mark them published.
@@ -108,9 +107,7 @@ class OutboxPublisher:
         await self._mark_published(session, [row.id for row in rows])
 
     async def _publish(self, message: OutboxMessage, path: str) -> None:
-        if message.queue not in self._declared:
-            await self._broker.declare(message.queue)
-            self._declared.add(message.queue)
+        await self._broker.ensure_declared(message.queue)
         await self._broker.publish(
             message.queue,
             message.body,

@@ -109,6 +109,12 @@ class Broker:
         self._declared.add(queue)
         return declared
 
+    async def ensure_declared(self, queue: str) -> None:
+        """Declare `queue` once per process, before the first publish to it (a message to a
+        queue that does not exist yet would be dropped)."""
+        if queue not in self._declared:
+            await self.declare(queue)
+
     async def publish(
         self,
         queue: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import httpx
@@ -25,31 +26,37 @@ def stack(
     running.stop()
 
 
+@contextlib.contextmanager
+def client_for(stack: Stack, package: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.url(package), timeout=10) as client:
+        yield client
+
+
 @pytest.fixture(scope="package")
 def web(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.url("web"), timeout=10) as client:
+    with client_for(stack, "web") as client:
         yield client
 
 
 @pytest.fixture(scope="package")
 def orchestrator(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.url("orchestrator"), timeout=10) as client:
+    with client_for(stack, "orchestrator") as client:
         yield client
 
 
 @pytest.fixture(scope="package")
 def payment(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.url("payment_service"), timeout=10) as client:
+    with client_for(stack, "payment_service") as client:
         yield client
 
 
 @pytest.fixture(scope="package")
 def inventory(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.url("inventory_service"), timeout=10) as client:
+    with client_for(stack, "inventory_service") as client:
         yield client
 
 
 @pytest.fixture(scope="package")
 def shipping(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.url("shipping_service"), timeout=10) as client:
+    with client_for(stack, "shipping_service") as client:
         yield client

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.conftest import client_for
 from tests.e2e.orders import order_request, place, stocked_product, wait_finished
 from tests.e2e.processes import Stack
 
@@ -112,7 +113,7 @@ def test_starting_the_same_execution_name_twice_is_idempotent(orchestrator: http
 def test_every_service_serves_health_metrics_and_its_openapi_page(
     stack: Stack, package: str
 ) -> None:
-    with httpx.Client(base_url=stack.url(package), timeout=10) as client:
+    with client_for(stack, package) as client:
         health = client.get("/healthz")
         metrics = client.get("/metrics")
         openapi = client.get("/openapi.json")

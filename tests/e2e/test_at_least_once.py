@@ -49,6 +49,26 @@ async def republish_commands(
     return len(rows)
 
 
+async def wait_for_stale_replies(database_url: str, execution_id: str, expected: int) -> int:
+    """How many replies for the execution were recorded as rejected, once `expected` are
+    (or after 10 s)."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        for _ in range(100):
+            count = int(
+                await connection.fetchval(
+                    "SELECT count(*) FROM orchestrator.rejected_replies WHERE execution_id = $1",
+                    execution_id,
+                )
+            )
+            if count >= expected:
+                return count
+            await asyncio.sleep(0.1)
+        return count
+    finally:
+        await connection.close()
+
+
 def test_charge_command_delivered_three_times_charges_once(
     web: httpx.Client,
     payment: httpx.Client,
@@ -69,23 +89,7 @@ def test_charge_command_delivered_three_times_charges_once(
 
     # The duplicates are answered from payment's inbox; their replies reach the orchestrator
     # as stale and change nothing. Wait until both are recorded as rejected.
-    async def stale_replies() -> int:
-        connection = await asyncpg.connect(database_url)
-        try:
-            return int(
-                await connection.fetchval(
-                    "SELECT count(*) FROM orchestrator.rejected_replies WHERE execution_id = $1",
-                    execution_id,
-                )
-            )
-        finally:
-            await connection.close()
-
-    for _ in range(100):
-        if asyncio.run(stale_replies()) >= 2:
-            break
-        asyncio.run(asyncio.sleep(0.1))
-    assert asyncio.run(stale_replies()) == 2
+    assert asyncio.run(wait_for_stale_replies(database_url, execution_id, expected=2)) == 2
 
     payments = payment.get("/payments", params={"order_id": order_id}).json()
     assert [p["status"] for p in payments] == ["CHARGED"]

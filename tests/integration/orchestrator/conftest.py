@@ -9,10 +9,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import aio_pika
 import httpx
 import pytest
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.abc import AbstractIncomingMessage
 from fastapi import FastAPI
 
 from orchestrator.app import create_app
@@ -25,7 +24,6 @@ from servicekit.messages import RESULT_QUEUE
 class Harness:
     app: FastAPI
     api: httpx.AsyncClient
-    channel: AbstractChannel
     broker: Broker
 
     async def register(self, definition: dict[str, Any]) -> str:
@@ -88,13 +86,8 @@ async def harness(database_url: str, amqp_url: str) -> AsyncIterator[Harness]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        connection: AbstractRobustConnection = await aio_pika.connect_robust(amqp_url)
         broker = Broker(amqp_url)
         await broker.connect()
-        async with (
-            httpx.AsyncClient(transport=transport, base_url="http://orchestrator") as api,
-            connection,
-        ):
-            channel = await connection.channel()
-            yield Harness(app, api, channel, broker)
+        async with httpx.AsyncClient(transport=transport, base_url="http://orchestrator") as api:
+            yield Harness(app, api, broker)
         await broker.close()

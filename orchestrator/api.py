@@ -36,11 +36,11 @@ from servicekit.problems import Problem
 router = APIRouter()
 
 
-def get_orchestrator(request: Request) -> Orchestrator:
+async def get_orchestrator(request: Request) -> Orchestrator:
     return request.app.state.orchestrator
 
 
-def get_registry(request: Request) -> Registry:
+async def get_registry(request: Request) -> Registry:
     return request.app.state.registry
 
 

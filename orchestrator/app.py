@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from orchestrator.api import router
+from orchestrator.database import open_pool
 from orchestrator.entropy import SecureEntropy
 from orchestrator.loops import ResultConsumer, TimerLoop
 from orchestrator.outbox_relay import OutboxPublisher
@@ -31,19 +32,25 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = await Resources.open(config, migrations_dir=MIGRATIONS, schema=SCHEMA)
-        registry = Registry()
+        pool = await open_pool(config.database_url, size=config.database_pool_size)
+        registry = Registry(resources.sessions)
         async with resources.sessions() as session, session.begin():
             await registry.register_directory(session, config.workflows_dir)
-        publisher = OutboxPublisher(resources.broker, resources.sessions)
-        orchestrator = Orchestrator(resources.sessions, registry, publisher, SecureEntropy())
+        publisher = OutboxPublisher(resources.broker, pool)
+        orchestrator = Orchestrator(
+            pool,
+            registry,
+            publisher,
+            SecureEntropy(),
+            max_batch=config.max_batch,
+            batch_workers=config.batch_workers,
+        )
         app.state.registry = registry
         app.state.orchestrator = orchestrator
         app.state.outbox = publisher
         await resources.broker.consume(RESULT_QUEUE, ResultConsumer(orchestrator).on_message)
         background = [
-            asyncio.create_task(
-                TimerLoop(resources.sessions, orchestrator).run(config.timer_poll_seconds)
-            ),
+            asyncio.create_task(TimerLoop(pool, orchestrator).run(config.timer_poll_seconds)),
             asyncio.create_task(
                 publisher.run_relay(
                     config.outbox_poll_seconds,
@@ -59,7 +66,9 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
+            await orchestrator.close()
             await resources.close()
+            await pool.close()
 
     app = create_service_app("stepwise orchestrator", lifespan)
     app.include_router(router)

@@ -6,13 +6,12 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
+import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from orchestrator import statements
 from orchestrator.errors import InvalidToken, TaskTimedOut
 from orchestrator.service import Orchestrator
-from orchestrator.tables import timers
 from servicekit.messages import PoisonMessage, TaskReply, decode_json_object
 from servicekit.transient import log_failure
 
@@ -41,22 +40,13 @@ class TimerLoop:
     """Fires due timers. Any number of orchestrators may run it: firing takes the execution's
     row lock and deletes the timer row, so a timer fires once."""
 
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], orchestrator: Orchestrator
-    ) -> None:
-        self._sessions = sessions
+    def __init__(self, pool: asyncpg.Pool, orchestrator: Orchestrator) -> None:
+        self._pool = pool
         self._orchestrator = orchestrator
 
     async def fire_due(self) -> int:
-        async with self._sessions() as session:
-            due = (
-                await session.execute(
-                    select(timers.c.execution_id, timers.c.timer_id)
-                    .where(timers.c.due_at <= datetime.now(UTC))
-                    .order_by(timers.c.due_at)
-                    .limit(TIMER_BATCH)
-                )
-            ).all()
+        async with self._pool.acquire() as connection:
+            due = await connection.fetch(statements.DUE_TIMERS, datetime.now(UTC), TIMER_BATCH)
         for execution_id, timer_id in due:
             try:
                 await self._orchestrator.fire_timer(execution_id, timer_id)

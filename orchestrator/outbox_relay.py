@@ -1,7 +1,13 @@
 """Publishes outbox rows: right after the transaction that wrote them, and, for rows a crash
 left behind, from a relay loop that claims them with SKIP LOCKED (any orchestrator may run it).
-A row is marked published only after the broker confirmed it; publishing twice is harmless,
-since every service handles a task token once."""
+
+Publishing twice is harmless, since every service handles a task token once, so a row is marked
+published lazily: its id waits, after the broker's confirm, to ride along in the next
+transaction the orchestrator writes anyway (statements.WRITE_DECISIONS), or in a small update of
+its own when none comes along soon. A crash before the mark only means the relay sends it again.
+Commands are published concurrently on the confirm channel, so a batch waits for one window of
+confirms rather than one confirm after another.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +15,12 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
+import asyncpg
 from prometheus_client import Counter
-from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from orchestrator.decisions import OutboxMessage
-from orchestrator.tables import outbox
+from orchestrator import statements
+from orchestrator.writes import OutboxMessage
 from servicekit.amqp import Broker
 from servicekit.messages import RESULT_QUEUE
 from servicekit.transient import log_failure
@@ -32,61 +36,110 @@ PRUNE_EVERY_SECONDS = 60.0
 
 
 class OutboxPublisher:
-    def __init__(self, broker: Broker, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, broker: Broker, pool: asyncpg.Pool) -> None:
         self._broker = broker
-        self._sessions = sessions
+        self._pool = pool
+        self._published: list[int] = []  # confirmed by the broker, not yet marked
+        self._in_flight: set[asyncio.Task[None]] = set()
 
-    async def publish_committed(self, messages: Sequence[OutboxMessage]) -> None:
-        """Publish rows the caller's transaction just committed, then mark them published.
+    # ---- right after commit ------------------------------------------------------------
+
+    def publish_soon(self, messages: Sequence[OutboxMessage]) -> None:
+        """Publish rows the caller's transaction just committed, without making it wait.
 
         A failure here loses nothing: the rows stay unpublished and the relay sends them."""
-        if not messages:
-            return
+        if messages:
+            task = asyncio.create_task(self.publish_committed(messages))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
+    async def publish_committed(self, messages: Sequence[OutboxMessage]) -> None:
         try:
-            for message in messages:
-                await self._publish(message, path="direct")
-            async with self._sessions() as session, session.begin():
-                await self._mark_published(session, [m.id for m in messages])
+            await self._publish_all(messages, path="direct")
         except Exception as exc:
             log_failure(log, f"direct publish of {len(messages)} command(s)", exc)
+            return
+        self._published.extend(m.id for m in messages)
+
+    async def settle(self) -> None:
+        """Wait for publishes under way (tests and shutdown)."""
+        while self._in_flight:
+            await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+
+    # ---- marking rows published --------------------------------------------------------
+
+    def take_published(self) -> list[int]:
+        """Ids to mark in the caller's next transaction; give them back if it fails."""
+        taken, self._published = self._published, []
+        return taken
+
+    def restore_published(self, ids: list[int]) -> None:
+        self._published.extend(ids)
+
+    async def mark_published(self) -> None:
+        ids = self.take_published()
+        if not ids:
+            return
+        try:
+            async with self._pool.acquire() as connection:
+                await connection.execute(statements.MARK_PUBLISHED, ids, datetime.now(UTC))
+        except BaseException:
+            self.restore_published(ids)
+            raise
+
+    # ---- the relay ---------------------------------------------------------------------
 
     async def relay_once(self, grace: timedelta) -> int:
         """Publish unpublished rows older than `grace`; returns how many."""
         cutoff = datetime.now(UTC) - grace
-        async with self._sessions() as session, session.begin():
-            rows = (
-                await session.execute(
-                    select(outbox)
-                    .where(outbox.c.published_at.is_(None), outbox.c.created_at < cutoff)
-                    .order_by(outbox.c.id)
-                    .limit(BATCH)
-                    .with_for_update(skip_locked=True)
+        async with self._pool.acquire() as connection, connection.transaction():
+            rows = await connection.fetch(statements.CLAIM_STRANDED_OUTBOX, cutoff, BATCH)
+            messages = [
+                OutboxMessage(
+                    row["id"],
+                    row["execution_id"],
+                    row["queue"],
+                    row["message_id"],
+                    row["headers"],
+                    row["body"],
                 )
-            ).all()
-            await self._publish_rows(session, rows, path="relay")
+                for row in rows
+            ]
+            await self._publish_all(messages, path="relay")
+            await connection.execute(
+                statements.MARK_PUBLISHED, [m.id for m in messages], datetime.now(UTC)
+            )
         return len(rows)
 
     async def prune_once(self, retention: timedelta) -> int:
         """Delete published rows older than `retention`: once a command is confirmed by the
         broker its row is only a record, and the table must not grow without end."""
-        cutoff = datetime.now(UTC) - retention
-        async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                delete(outbox).where(
-                    outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff
-                )
+        async with self._pool.acquire() as connection:
+            status = await connection.execute(
+                statements.PRUNE_OUTBOX, datetime.now(UTC) - retention
             )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(status.split()[-1])
 
-    async def run_relay(self, poll_seconds: float, grace: timedelta, retention: timedelta) -> None:
-        last_prune = 0.0
+    async def run_relay(
+        self,
+        poll_seconds: float,
+        grace: timedelta,
+        retention: timedelta,
+        mark_seconds: float = 0.2,
+    ) -> None:
+        """Relay stranded rows every `poll_seconds`, mark published rows every `mark_seconds`
+        (when no transaction took them first), prune old rows every minute."""
         loop = asyncio.get_running_loop()
+        last_prune = last_relay = 0.0
         while True:
             try:
-                published = await self.relay_once(grace)
-                if published:
-                    log.info("outbox relay published %d stranded commands", published)
-                    continue
+                await self.mark_published()
+                if loop.time() - last_relay >= poll_seconds:
+                    last_relay = loop.time()
+                    published = await self.relay_once(grace)
+                    if published:
+                        log.info("outbox relay published %d stranded commands", published)
+                        last_relay = 0.0  # there may be more: look again at once
                 if loop.time() - last_prune >= PRUNE_EVERY_SECONDS:
                     last_prune = loop.time()
                     pruned = await self.prune_once(retention)
@@ -94,20 +147,17 @@ class OutboxPublisher:
                         log.info("pruned %d published outbox rows", pruned)
             except Exception as exc:
                 log_failure(log, "outbox relay pass", exc)
-            await asyncio.sleep(poll_seconds)
+            await asyncio.sleep(mark_seconds)
 
-    async def _publish_rows(self, session: AsyncSession, rows: Sequence[Any], path: str) -> None:
-        for row in rows:
-            await self._publish(
-                OutboxMessage(
-                    row.id, row.execution_id, row.queue, row.message_id, row.headers, row.body
-                ),
-                path,
-            )
-        await self._mark_published(session, [row.id for row in rows])
+    # ---- publishing --------------------------------------------------------------------
 
-    async def _publish(self, message: OutboxMessage, path: str) -> None:
-        await self._broker.ensure_declared(message.queue)
+    async def _publish_all(self, messages: Sequence[OutboxMessage], path: str) -> None:
+        for queue in {m.queue for m in messages}:
+            await self._broker.ensure_declared(queue)
+        await asyncio.gather(*(self._publish(m) for m in messages))
+        COMMANDS_PUBLISHED.labels(path).inc(len(messages))
+
+    async def _publish(self, message: OutboxMessage) -> None:
         await self._broker.publish(
             message.queue,
             message.body,
@@ -116,12 +166,3 @@ class OutboxPublisher:
             reply_to=RESULT_QUEUE,
             headers=message.headers,
         )
-        COMMANDS_PUBLISHED.labels(path).inc()
-
-    async def _mark_published(self, session: AsyncSession, ids: list[int]) -> None:
-        if ids:
-            await session.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(ids), outbox.c.published_at.is_(None))
-                .values(published_at=datetime.now(UTC))
-            )

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator import engine
 from orchestrator.tables import state_machines
@@ -39,10 +39,39 @@ def definition_hash(definition: dict[str, Any]) -> str:
 
 
 class Registry:
-    """Looks up and registers state machines; keeps parsed definitions in memory (immutable)."""
+    """Looks up and registers state machines; keeps parsed definitions in memory (immutable).
 
-    def __init__(self) -> None:
+    It also remembers each name's latest version, so that StartExecution need not ask the
+    database: the start statement checks the version it was decided on is still the latest, and
+    a start that raced a new registration forgets the remembered one and is decided again."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
         self._parsed: dict[tuple[str, int], Any] = {}
+        self._latest: dict[str, int] = {}
+
+    async def latest_version(self, name: str) -> int | None:
+        if name not in self._latest:
+            async with self._sessions() as session:
+                found = await self.latest(session, name)
+            if found is None:
+                return None
+            self._latest[name] = found.version
+        return self._latest[name]
+
+    def forget_latest(self, name: str) -> None:
+        self._latest.pop(name, None)
+
+    async def machine(self, name: str, version: int) -> Any:
+        """The parsed machine of one version, read from the database on first use."""
+        if (name, version) not in self._parsed:
+            async with self._sessions() as session:
+                await self.parsed(session, name, version)
+        return self._parsed[(name, version)]
+
+    def cached_machine(self, name: str, version: int) -> Any:
+        """The parsed machine of a version `machine()` has already loaded."""
+        return self._parsed[(name, version)]
 
     async def register(
         self, session: AsyncSession, name: str, definition: dict[str, Any]
@@ -64,6 +93,7 @@ class Registry:
         )
         registered = await self.latest(session, name)
         assert registered is not None
+        self.forget_latest(name)  # read again after this transaction commits
         log.info("state machine %s is at version %d", name, registered.version)
         return registered
 

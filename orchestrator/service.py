@@ -1,25 +1,27 @@
-"""The engine's shell: every transition is one Postgres transaction around a pure decision.
+"""The engine's shell: every transition is a Postgres transaction around a pure decision.
 
 start / deliver a reply / fire a timer / stop / redrive all take the same path: lock the
 execution row, ask the engine, write what it decided (history, tokens, outbox, timers, status),
 commit, then publish the commands the transaction wrote. Nothing held in memory matters after a
 crash: the outbox relay and the timer loop pick up whatever was in flight.
+
+Replies are group-committed: those that arrive together, from any number of executions, are
+settled in one transaction (orchestrator.group_commit) whose writes are one statement
+(orchestrator.statements.WRITE_DECISIONS). A StartExecution is a single statement on its own.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from prometheus_client import Counter
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from orchestrator import engine
-from orchestrator.decisions import OutboxMessage, write_decision
+from orchestrator import engine, statements
 from orchestrator.engine.api import (
     Decision,
     Entropy,
@@ -38,13 +40,14 @@ from orchestrator.errors import (
     ExecutionDoesNotExist,
     ExecutionNotRedrivable,
     InvalidToken,
-    OrchestratorError,
     StateMachineDoesNotExist,
     TaskTimedOut,
 )
+from orchestrator.executions import ExecutionRow
+from orchestrator.group_commit import GroupCommit
 from orchestrator.outbox_relay import OutboxPublisher
 from orchestrator.registry import Registry
-from orchestrator.tables import executions, rejected_replies, task_tokens, timers
+from orchestrator.writes import Rejection, WriteSet, to_json_text
 from servicekit.messages import TaskReply
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,8 @@ EXECUTIONS_ENDED = Counter("orchestrator_executions_ended_total", "Executions en
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 REDRIVABLE = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
+# A start that lost a race with a new version being registered is decided again; this many times.
+START_ATTEMPTS = 3
 
 
 def execution_id_for(state_machine_name: str, name: str) -> str:
@@ -64,31 +69,38 @@ def execution_id_for(state_machine_name: str, name: str) -> str:
 
 
 @dataclass(frozen=True)
-class Transition:
-    """What one event did: the commands to publish, or why it changed nothing."""
-
-    messages: list[OutboxMessage] = field(default_factory=list)
-    ignored: str | None = None
+class Started:
+    execution: ExecutionRow
+    created: bool
 
 
 @dataclass(frozen=True)
-class Started:
-    execution: Any  # the executions row
-    created: bool
+class IncomingReply:
+    reply: TaskReply
+    via: str  # "amqp" or "http"
 
 
 class Orchestrator:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        pool: asyncpg.Pool,
         registry: Registry,
         publisher: OutboxPublisher,
         entropy: Entropy,
+        *,
+        max_batch: int = 128,
+        batch_workers: int = 2,
     ) -> None:
-        self._sessions = sessions
+        self._pool = pool
         self._registry = registry
         self._publisher = publisher
         self._entropy = entropy
+        self._replies: GroupCommit[IncomingReply] = GroupCommit(
+            self._settle_replies, max_batch=max_batch, workers=batch_workers
+        )
+
+    async def close(self) -> None:
+        await self._replies.close()
 
     # ---- starting ----------------------------------------------------------------------
 
@@ -96,237 +108,233 @@ class Orchestrator:
         """StartExecution, idempotent on `name`: the same name and input return the same
         execution; the same name with another input raises ExecutionAlreadyExists."""
         execution_id = execution_id_for(state_machine_name, name)
-        now = datetime.now(UTC)
-        async with self._sessions() as session, session.begin():
-            machine_version = await self._registry.latest(session, state_machine_name)
-            if machine_version is None:
+        for _ in range(START_ATTEMPTS):
+            version = await self._registry.latest_version(state_machine_name)
+            if version is None:
                 raise StateMachineDoesNotExist(f"no state machine named {state_machine_name!r}")
-            inserted = await session.execute(
-                insert(executions)
-                .values(
-                    execution_id=execution_id,
-                    name=name,
-                    state_machine_name=state_machine_name,
-                    state_machine_version=machine_version.version,
-                    status="RUNNING",
-                    input=input,
-                    start_date=now,
-                    engine_state={},
-                )
-                .on_conflict_do_nothing()
-                .returning(executions.c.execution_id)
+            machine = await self._registry.machine(state_machine_name, version)
+            now = datetime.now(UTC)
+            context = ExecutionContext(
+                execution_id=execution_id,
+                execution_name=name,
+                state_machine_name=state_machine_name,
+                state_machine_version=version,
+                start_time=now,
+                input=input,
             )
-            if inserted.first() is None:
-                existing = await self._load(session, execution_id)
+            decision = engine.start(machine, context, input, now=now, entropy=self._entropy)
+            writes = WriteSet(now)
+            writes.execution(execution_id, 0, None).add(decision)
+            async with self._pool.acquire() as connection:
+                returned = await connection.fetch(
+                    statements.START_EXECUTION,
+                    *writes.arguments(),
+                    name,
+                    state_machine_name,
+                    version,
+                    to_json_text(input),
+                )
+                if returned:
+                    self._count(writes, "start")
+                    self._publisher.publish_soon(writes.outbox_messages(returned))
+                    row = await self._load(connection, execution_id)
+                    return Started(row, created=True)
+                existing = await self._find(connection, execution_id)
+            if existing is not None:
                 if existing.input != input:
                     raise ExecutionAlreadyExists(
                         f"execution {name!r} already exists with a different input"
                     )
                 return Started(existing, created=False)
-            machine = await self._registry.parsed(
-                session, state_machine_name, machine_version.version
-            )
-            row = await self._load(session, execution_id)
-            decision = engine.start(machine, _context(row), input, now=now, entropy=self._entropy)
-            messages = await self._write(session, row, decision, now, "start")
-            row = await self._load(session, execution_id)
-        await self._publisher.publish_committed(messages)
-        return Started(row, created=True)
+            self._registry.forget_latest(state_machine_name)  # a newer version: decide again
+        raise StateMachineDoesNotExist(f"state machine {state_machine_name!r} keeps changing")
 
     # ---- events ------------------------------------------------------------------------
 
     async def deliver_reply(self, reply: TaskReply, *, via: str) -> None:
-        """SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat, in one transaction. Raises
-        InvalidToken for a token we never issued and TaskTimedOut for an attempt that is over;
-        either way the rejected reply is recorded (committed) first."""
-        event: Event
-        if reply.status == "SUCCEEDED":
-            event = TaskSucceeded(reply.task_token, reply.output)
-        elif reply.status == "FAILED":
-            event = TaskFailed(reply.task_token, reply.error, reply.cause)
-        else:
-            event = TaskHeartbeat(reply.task_token)
-        rejection: OrchestratorError | None = None
-        async with self._sessions() as session, session.begin():
-            token = (
-                await session.execute(
-                    select(task_tokens).where(task_tokens.c.token == reply.task_token)
-                )
-            ).first()
-            if token is None:
-                await self._reject(session, reply, None, "unknown task token", via)
-                rejection = InvalidToken("the task token was not issued by this orchestrator")
-            elif token.closed_at is not None:
-                await self._reject(session, reply, token.execution_id, "attempt is over", via)
-                rejection = TaskTimedOut("the task's attempt is already over")
-            else:
-                transition = await self._transition(
-                    session, token.execution_id, event, label=f"reply:{reply.status}"
-                )
-                if transition.ignored is not None:
-                    await self._reject(session, reply, token.execution_id, transition.ignored, via)
-                    rejection = TaskTimedOut(transition.ignored)
-        if rejection is not None:
-            raise rejection
-        await self._publisher.publish_committed(transition.messages)
+        """SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat. Raises InvalidToken for a
+        token we never issued and TaskTimedOut for an attempt that is over; either way the
+        rejected reply is recorded (committed) first."""
+        await self._replies.submit(IncomingReply(reply, via))
 
     async def fire_timer(self, execution_id: str, timer_id: str) -> None:
         """Fire one due timer, unless another orchestrator holds the execution right now (it
         stays due and the next pass takes it) or has fired it already."""
-        await self._apply(
-            execution_id, TimerFired(timer_id), label="timer", timer_id=timer_id, skip_locked=True
-        )
+        await self._apply_one(execution_id, TimerFired(timer_id), "timer", timer_id=timer_id)
 
-    async def stop(self, execution_id: str, error: str | None, cause: str | None) -> Any:
-        await self._apply(execution_id, StopRequested(error, cause), label="stop")
+    async def stop(self, execution_id: str, error: str | None, cause: str | None) -> ExecutionRow:
+        await self._apply_one(execution_id, StopRequested(error, cause), "stop")
         return await self.describe(execution_id)
 
-    async def redrive(self, execution_id: str) -> Any:
+    async def redrive(self, execution_id: str) -> ExecutionRow:
         row = await self.describe(execution_id)
         if row.status not in REDRIVABLE:
             raise ExecutionNotRedrivable(f"execution is {row.status}; only failed ones redrive")
-        await self._apply(execution_id, RedriveRequested(), label="redrive")
+        await self._apply_one(execution_id, RedriveRequested(), "redrive")
         return await self.describe(execution_id)
 
     # ---- reads -------------------------------------------------------------------------
 
-    async def describe(self, execution_id: str) -> Any:
-        async with self._sessions() as session:
-            return await self._load(session, execution_id)
+    async def describe(self, execution_id: str) -> ExecutionRow:
+        async with self._pool.acquire() as connection:
+            return await self._load(connection, execution_id)
 
-    # ---- the one path every transition takes -------------------------------------------
+    # ---- replies, many at a time -------------------------------------------------------
 
-    async def _apply(
-        self,
-        execution_id: str,
-        event: Event,
-        *,
-        label: str,
-        timer_id: str | None = None,
-        skip_locked: bool = False,
-    ) -> None:
-        async with self._sessions() as session, session.begin():
-            transition = await self._transition(
-                session,
-                execution_id,
-                event,
-                label=label,
-                timer_id=timer_id,
-                skip_locked=skip_locked,
-            )
-        await self._publisher.publish_committed(transition.messages)
-
-    async def _transition(
-        self,
-        session: AsyncSession,
-        execution_id: str,
-        event: Event,
-        *,
-        label: str,
-        timer_id: str | None = None,
-        skip_locked: bool = False,
-    ) -> Transition:
-        """Apply one event inside the caller's transaction: lock the execution, ask the engine,
-        write its decision. `ignored` says why nothing changed, when nothing did."""
+    async def _settle_replies(self, batch: Sequence[IncomingReply]) -> list[BaseException | None]:
+        """Apply a batch of replies in one transaction; per reply, None or the error to raise."""
         now = datetime.now(UTC)
-        row = await self._load(session, execution_id, lock=True, skip_locked=skip_locked)
-        if row is None:
-            return Transition(ignored="execution is busy")
-        if timer_id is not None and not await self._take_timer(session, execution_id, timer_id):
-            return Transition(ignored="timer already handled")
-        if row.status in TERMINAL and not isinstance(event, RedriveRequested):
-            return Transition(ignored=f"execution is {row.status}")
-        machine = await self._registry.parsed(
-            session, row.state_machine_name, row.state_machine_version
-        )
-        decision = engine.handle(
+        writes = WriteSet(now)
+        outcomes: list[BaseException | None] = []
+        published = self._publisher.take_published()
+        writes.published_ids = published
+        try:
+            async with self._pool.acquire() as connection, connection.transaction():
+                tokens = {
+                    record["token"]: record
+                    for record in await connection.fetch(
+                        statements.SELECT_TOKENS, [item.reply.task_token for item in batch]
+                    )
+                }
+                open_executions = sorted(
+                    {t["execution_id"] for t in tokens.values() if t["closed_at"] is None}
+                )
+                rows = {
+                    record["execution_id"]: ExecutionRow.from_record(record)
+                    for record in await connection.fetch(
+                        statements.LOCK_EXECUTIONS, open_executions
+                    )
+                }
+                for row in rows.values():
+                    await self._registry.machine(row.state_machine_name, row.state_machine_version)
+                for item in batch:
+                    outcomes.append(self._apply_reply(writes, item, tokens, rows))
+                returned = await connection.fetch(statements.WRITE_DECISIONS, *writes.arguments())
+        except BaseException:
+            self._publisher.restore_published(published)
+            raise
+        self._count(writes, "reply")
+        self._publisher.publish_soon(writes.outbox_messages(returned))
+        return outcomes
+
+    def _apply_reply(
+        self,
+        writes: WriteSet,
+        item: IncomingReply,
+        tokens: dict[str, Any],
+        rows: dict[str, ExecutionRow],
+    ) -> BaseException | None:
+        reply = item.reply
+        token = tokens.get(reply.task_token)
+        if token is None:
+            self._reject(writes, item, None, "unknown task token")
+            return InvalidToken("the task token was not issued by this orchestrator")
+        execution_id = token["execution_id"]
+        if token["closed_at"] is not None:
+            self._reject(writes, item, execution_id, "attempt is over")
+            return TaskTimedOut("the task's attempt is already over")
+        ignored = self._decide(writes, rows[execution_id], _event_of(reply))
+        if ignored is not None:
+            self._reject(writes, item, execution_id, ignored)
+            return TaskTimedOut(ignored)
+        return None
+
+    def _decide(self, writes: WriteSet, row: ExecutionRow, event: Event) -> str | None:
+        """Apply `event` to `row` (as this batch left it) and record the decision in `writes`;
+        returns why nothing happened, if nothing did."""
+        current = writes.executions.get(row.execution_id)
+        status = row.status
+        if current is not None and current.outcome is not None:
+            status = current.outcome.status
+        if status in TERMINAL and not isinstance(event, RedriveRequested):
+            return f"execution is {status}"
+        machine = self._registry.cached_machine(row.state_machine_name, row.state_machine_version)
+        state = row.engine_state if current is None else current.state
+        decision: Decision = engine.handle(
             machine,
-            _context(row),
-            ExecutionState(row.engine_state),
+            row.context(),
+            ExecutionState(state),
             event,
-            now=now,
+            now=writes.now,
             entropy=self._entropy,
         )
         if decision.ignored is not None:
-            return Transition(ignored=decision.ignored)
+            return decision.ignored
+        execution = writes.execution(row.execution_id, row.event_count, row.engine_state)
+        execution.add(decision)
         if isinstance(event, RedriveRequested):
-            await session.execute(
-                update(executions)
-                .where(executions.c.execution_id == execution_id)
-                .values(
-                    status="RUNNING",
-                    stop_date=None,
-                    error=None,
-                    cause=None,
-                    output=None,
-                    redrive_count=executions.c.redrive_count + 1,
+            execution.redrives += 1
+        return None
+
+    # ---- timers, stop and redrive: one event at a time ---------------------------------
+
+    async def _apply_one(
+        self, execution_id: str, event: Event, label: str, *, timer_id: str | None = None
+    ) -> None:
+        now = datetime.now(UTC)
+        writes = WriteSet(now)
+        async with self._pool.acquire() as connection, connection.transaction():
+            if timer_id is not None:
+                # Another orchestrator holding the execution has it in hand: skip, stay due.
+                record = await connection.fetchrow(
+                    statements.LOCK_EXECUTION_SKIP_LOCKED, execution_id
                 )
-            )
-        return Transition(messages=await self._write(session, row, decision, now, label))
+                if record is None:
+                    return
+                taken = await connection.fetchval(statements.TAKE_TIMER, execution_id, timer_id)
+                if taken is None:
+                    return  # fired or cancelled already
+            else:
+                records = await connection.fetch(statements.LOCK_EXECUTIONS, [execution_id])
+                if not records:
+                    raise ExecutionDoesNotExist(f"no execution {execution_id!r}")
+                record = records[0]
+            row = ExecutionRow.from_record(record)
+            await self._registry.machine(row.state_machine_name, row.state_machine_version)
+            if self._decide(writes, row, event) is not None:
+                return
+            returned = await connection.fetch(statements.WRITE_DECISIONS, *writes.arguments())
+        self._count(writes, label)
+        self._publisher.publish_soon(writes.outbox_messages(returned))
 
-    async def _write(
-        self, session: AsyncSession, row: Any, decision: Decision, now: datetime, label: str
-    ) -> list[OutboxMessage]:
-        TRANSITIONS.labels(label.split(":")[0]).inc()
-        if decision.outcome is not None:
-            EXECUTIONS_ENDED.labels(decision.outcome.status).inc()
-        return await write_decision(session, row.execution_id, row.event_count, decision, now)
+    # ---- helpers -----------------------------------------------------------------------
 
-    async def _take_timer(self, session: AsyncSession, execution_id: str, timer_id: str) -> bool:
-        """Delete the timer if it is still set (another orchestrator may have fired it)."""
-        taken = await session.execute(
-            timers.delete()
-            .where(timers.c.execution_id == execution_id, timers.c.timer_id == timer_id)
-            .returning(timers.c.timer_id)
-        )
-        return taken.first() is not None
-
-    async def _load(
-        self,
-        session: AsyncSession,
-        execution_id: str,
-        lock: bool = False,
-        skip_locked: bool = False,
-    ) -> Any:
-        """The execution row, locked if asked. With skip_locked, None means another transaction
-        holds it (callers use that only for executions known to exist, such as a timer's)."""
-        query = select(executions).where(executions.c.execution_id == execution_id)
-        if lock:
-            query = query.with_for_update(skip_locked=skip_locked)
-        row = (await session.execute(query)).first()
-        if row is None and not skip_locked:
+    async def _load(self, connection: asyncpg.Connection, execution_id: str) -> ExecutionRow:
+        row = await self._find(connection, execution_id)
+        if row is None:
             raise ExecutionDoesNotExist(f"no execution {execution_id!r}")
         return row
 
-    async def _reject(
-        self,
-        session: AsyncSession,
-        reply: TaskReply,
-        execution_id: str | None,
-        reason: str,
-        via: str,
+    async def _find(self, connection: asyncpg.Connection, execution_id: str) -> ExecutionRow | None:
+        record = await connection.fetchrow(statements.SELECT_EXECUTION, execution_id)
+        return None if record is None else ExecutionRow.from_record(record)
+
+    def _count(self, writes: WriteSet, label: str) -> None:
+        for execution in writes.executions.values():
+            TRANSITIONS.labels(label).inc(execution.decisions)
+            if execution.outcome is not None:
+                EXECUTIONS_ENDED.labels(execution.outcome.status).inc()
+
+    def _reject(
+        self, writes: WriteSet, item: IncomingReply, execution_id: str | None, reason: str
     ) -> None:
         log.info("reply for %s rejected: %s", execution_id or "unknown execution", reason)
         REJECTED_REPLIES.labels(reason if execution_id is None else "stale").inc()
-        await session.execute(
-            insert(rejected_replies).values(
-                token=reply.task_token,
+        writes.reject(
+            Rejection(
+                token=item.reply.task_token,
                 execution_id=execution_id,
-                status=reply.status,
+                status=item.reply.status,
                 reason=reason,
-                via=via,
-                payload=reply.to_json(),
-                stale=execution_id is not None,
+                via=item.via,
+                payload=item.reply.to_json(),
             )
         )
 
 
-def _context(row: Any) -> ExecutionContext:
-    return ExecutionContext(
-        execution_id=row.execution_id,
-        execution_name=row.name,
-        state_machine_name=row.state_machine_name,
-        state_machine_version=row.state_machine_version,
-        start_time=row.start_date,
-        input=row.input,
-    )
+def _event_of(reply: TaskReply) -> Event:
+    if reply.status == "SUCCEEDED":
+        return TaskSucceeded(reply.task_token, reply.output)
+    if reply.status == "FAILED":
+        return TaskFailed(reply.task_token, reply.error, reply.cause)
+    return TaskHeartbeat(reply.task_token)

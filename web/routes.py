@@ -58,12 +58,12 @@ def _example(status: int) -> dict[str, Any]:
     return {"type": "about:blank", "title": _PROBLEMS[status], "status": status, "detail": "..."}
 
 
-def _catalog(request: Request) -> Catalog:
+async def _catalog(request: Request) -> Catalog:
     catalog: Catalog = request.app.state.catalog
     return catalog
 
 
-def _orders(request: Request) -> OrderService:
+async def _orders(request: Request) -> OrderService:
     return OrderService(request.app.state.orchestrator, request.app.state.catalog)
 
 

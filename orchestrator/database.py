@@ -1,0 +1,52 @@
+"""The hot path's own connection pool: asyncpg, with no ORM in between.
+
+Every transition goes through a handful of fixed statements (orchestrator.statements). asyncpg
+prepares each once per connection and caches it, so a transition costs the round trips and
+nothing else: no statement building, compiling or cache-key work per call, which is where most of
+the orchestrator's CPU went when these ran through SQLAlchemy. The control API's reads and the
+migrations still use SQLAlchemy (servicekit); they are not on the path of a transition.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+
+from servicekit.settings import async_database_url
+
+
+class _Connection(asyncpg.Connection):
+    def get_reset_query(self) -> str:
+        # The pool would send RESET ALL / UNLISTEN / advisory unlocks on every release: a round
+        # trip per transaction for session state this code never sets.
+        return ""
+
+
+async def _init_connection(connection: asyncpg.Connection) -> None:
+    # JSONB in and out as Python values (arrays of jsonb follow the element codec).
+    await connection.set_type_codec(
+        "jsonb", encoder=_dumps, decoder=json.loads, schema="pg_catalog", format="text"
+    )
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def asyncpg_dsn(database_url: str) -> str:
+    """A postgresql:// DSN for asyncpg from any URL form the settings accept."""
+    return "postgresql://" + async_database_url(database_url).split("://", 1)[1]
+
+
+async def open_pool(database_url: str, size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        asyncpg_dsn(database_url),
+        min_size=1,
+        max_size=size,
+        init=_init_connection,
+        connection_class=_Connection,
+    )
+    assert pool is not None
+    return pool

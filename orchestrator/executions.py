@@ -1,0 +1,57 @@
+"""An execution as the shell reads it from its row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from orchestrator.engine.api import ExecutionContext
+
+
+@dataclass(frozen=True)
+class ExecutionRow:
+    execution_id: str
+    name: str
+    state_machine_name: str
+    state_machine_version: int
+    status: str
+    input: Any
+    output: Any
+    error: str | None
+    cause: str | None
+    start_date: datetime
+    stop_date: datetime | None
+    engine_state: Any
+    event_count: int
+    redrive_count: int
+
+    @classmethod
+    def from_record(cls, record: Any) -> ExecutionRow:
+        return cls(
+            execution_id=record["execution_id"],
+            name=record["name"],
+            state_machine_name=record["state_machine_name"],
+            state_machine_version=record["state_machine_version"],
+            status=record["status"],
+            input=record["input"],
+            output=record["output"],
+            error=record["error"],
+            cause=record["cause"],
+            start_date=record["start_date"],
+            stop_date=record["stop_date"],
+            engine_state=record["engine_state"],
+            event_count=record["event_count"],
+            redrive_count=record["redrive_count"],
+        )
+
+    def context(self) -> ExecutionContext:
+        """What `$$.Execution` and `$$.StateMachine` show for this execution."""
+        return ExecutionContext(
+            execution_id=self.execution_id,
+            execution_name=self.name,
+            state_machine_name=self.state_machine_name,
+            state_machine_version=self.state_machine_version,
+            start_time=self.start_date,
+            input=self.input,
+        )

@@ -1,0 +1,149 @@
+"""The SQL of a transition. Each is one fixed text, prepared once per connection.
+
+WRITE_DECISIONS writes everything that any number of executions' decisions produced in a single
+statement: data-modifying CTEs over arrays (one array per column, one element per row), so a
+batch of replies from many executions costs one round trip to write however many rows it has.
+JSON travels as text[] and is cast in SQL (a jsonb[] parameter would read a JSON array as a
+nested SQL array). Its parameters are built by orchestrator.writes.WriteSet.arguments(), in the
+order numbered here.
+Within one statement no CTE sees another's rows, so WriteSet nets out what one batch both did and
+undid (a timer set then cancelled, a token issued then closed) before it gets here.
+"""
+
+from __future__ import annotations
+
+_DECISION_CTES = """
+history AS (
+    INSERT INTO orchestrator.history_events
+        (execution_id, event_id, previous_event_id, timestamp, type, details)
+    SELECT u.execution_id, u.event_id, u.event_id - 1, $1, u.type, u.details::jsonb
+    FROM unnest($2::text[], $3::int[], $4::text[], $5::text[])
+        AS u(execution_id, event_id, type, details)
+    {gate}
+),
+closed_tokens AS (
+    UPDATE orchestrator.task_tokens SET closed_at = $1
+    WHERE token = ANY($6::text[]) AND closed_at IS NULL
+),
+issued_tokens AS (
+    INSERT INTO orchestrator.task_tokens
+        (token, execution_id, state_name, attempt, issued_at, closed_at)
+    SELECT u.token, u.execution_id, u.state_name, u.attempt, $1, u.closed_at
+    FROM unnest($7::text[], $8::text[], $9::text[], $10::int[], $11::timestamptz[])
+        AS u(token, execution_id, state_name, attempt, closed_at)
+    {gate}
+),
+cancelled_timers AS (
+    DELETE FROM orchestrator.timers t
+    USING unnest($12::text[], $13::text[]) AS u(execution_id, timer_id)
+    WHERE t.execution_id = u.execution_id AND t.timer_id = u.timer_id
+),
+set_timers AS (
+    INSERT INTO orchestrator.timers (execution_id, timer_id, due_at)
+    SELECT u.execution_id, u.timer_id, u.due_at
+    FROM unnest($14::text[], $15::text[], $16::timestamptz[]) AS u(execution_id, timer_id, due_at)
+    {gate}
+    ON CONFLICT (execution_id, timer_id) DO UPDATE SET due_at = excluded.due_at
+),
+new_outbox AS (
+    INSERT INTO orchestrator.outbox (execution_id, queue, message_id, headers, body, created_at)
+    SELECT u.execution_id, u.queue, u.message_id, u.headers::jsonb, u.body::jsonb, $1
+    FROM unnest($17::text[], $18::text[], $19::text[], $20::text[], $21::text[])
+        AS u(execution_id, queue, message_id, headers, body)
+    {gate}
+    RETURNING id, message_id
+),
+published AS (
+    UPDATE orchestrator.outbox SET published_at = $1
+    WHERE id = ANY($22::bigint[]) AND published_at IS NULL
+),
+rejected AS (
+    INSERT INTO orchestrator.rejected_replies
+        (token, execution_id, status, reason, via, payload, stale, received_at)
+    SELECT u.token, u.execution_id, u.status, u.reason, u.via, u.payload::jsonb, u.stale, $1
+    FROM unnest($23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::text[],
+                $29::bool[]) AS u(token, execution_id, status, reason, via, payload, stale)
+)"""
+
+# Parameters of the executions' own rows, after the 29 above.
+_EXECUTION_COLUMNS = """unnest($30::text[], $31::text[], $32::int[], $33::text[], $34::text[],
+           $35::text[], $36::text[], $37::timestamptz[], $38::int[])
+        AS u(execution_id, engine_state, event_count, status, output, error, cause, stop_date,
+             redrives)"""
+
+WRITE_DECISIONS = f"""
+WITH {_DECISION_CTES.format(gate="")},
+updated AS (
+    UPDATE orchestrator.executions e
+    SET engine_state = u.engine_state::jsonb, event_count = u.event_count, status = u.status,
+        output = u.output::jsonb, error = u.error, cause = u.cause, stop_date = u.stop_date,
+        redrive_count = e.redrive_count + u.redrives
+    FROM {_EXECUTION_COLUMNS}
+    WHERE e.execution_id = u.execution_id
+)
+SELECT id, message_id FROM new_outbox
+"""
+
+# StartExecution in one statement (one round trip, atomic without BEGIN/COMMIT): insert the
+# execution with its first decision already applied, unless the name is taken or the state
+# machine has a newer version than the one decided on; everything else is written only if the
+# row was. An empty answer sends the caller down the slow path to find out which it was.
+START_EXECUTION = f"""
+WITH created AS (
+    INSERT INTO orchestrator.executions
+        (execution_id, name, state_machine_name, state_machine_version, status, input, output,
+         error, cause, start_date, stop_date, engine_state, event_count)
+    SELECT u.execution_id, $39::text, $40::text, $41::int, u.status, $42::text::jsonb,
+           u.output::jsonb, u.error, u.cause, $1, u.stop_date, u.engine_state::jsonb, u.event_count
+    FROM {_EXECUTION_COLUMNS}
+    WHERE (SELECT max(version) FROM orchestrator.state_machines WHERE name = $40::text) = $41::int
+    ON CONFLICT (execution_id) DO NOTHING
+    RETURNING execution_id
+),
+{_DECISION_CTES.format(gate="WHERE EXISTS (SELECT 1 FROM created)")}
+SELECT id, message_id, true AS created FROM new_outbox
+UNION ALL
+SELECT NULL, NULL, true FROM created WHERE NOT EXISTS (SELECT 1 FROM new_outbox)
+"""
+
+LOCK_EXECUTIONS = """
+SELECT * FROM orchestrator.executions
+WHERE execution_id = ANY($1::text[])
+ORDER BY execution_id
+FOR UPDATE
+"""
+
+LOCK_EXECUTION_SKIP_LOCKED = """
+SELECT * FROM orchestrator.executions WHERE execution_id = $1 FOR UPDATE SKIP LOCKED
+"""
+
+SELECT_EXECUTION = "SELECT * FROM orchestrator.executions WHERE execution_id = $1"
+
+SELECT_TOKENS = """
+SELECT token, execution_id, closed_at FROM orchestrator.task_tokens WHERE token = ANY($1::text[])
+"""
+
+TAKE_TIMER = """
+DELETE FROM orchestrator.timers WHERE execution_id = $1 AND timer_id = $2 RETURNING timer_id
+"""
+
+DUE_TIMERS = """
+SELECT execution_id, timer_id FROM orchestrator.timers
+WHERE due_at <= $1 ORDER BY due_at LIMIT $2
+"""
+
+MARK_PUBLISHED = """
+UPDATE orchestrator.outbox SET published_at = $2
+WHERE id = ANY($1::bigint[]) AND published_at IS NULL
+"""
+
+CLAIM_STRANDED_OUTBOX = """
+SELECT id, execution_id, queue, message_id, headers, body FROM orchestrator.outbox
+WHERE published_at IS NULL AND created_at < $1
+ORDER BY id LIMIT $2
+FOR UPDATE SKIP LOCKED
+"""
+
+PRUNE_OUTBOX = """
+DELETE FROM orchestrator.outbox WHERE published_at IS NOT NULL AND published_at < $1
+"""

@@ -1,0 +1,239 @@
+"""What a batch of engine decisions writes, gathered into the columns of one statement.
+
+A batch may hold several decisions for one execution (replies from a Map's iterations arriving
+together) and decisions for many executions. WriteSet folds them, execution by execution, into
+the rows statements.WRITE_DECISIONS (or START_EXECUTION) inserts, updates and deletes. Because one
+statement cannot see its own rows, what a batch did and then undid is netted out here: a timer set
+and cancelled is neither inserted nor deleted, a token issued and closed is inserted closed, and
+the command of a token closed before it was ever published is dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from orchestrator.engine.api import Decision, Outcome, TaskCommand
+from servicekit.messages import RESULT_QUEUE
+
+
+def to_json_text(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One outbox row: a command to publish once its transaction has committed."""
+
+    id: int
+    execution_id: str
+    queue: str
+    message_id: str
+    headers: dict[str, Any]
+    body: Any
+
+
+def command_headers(execution_id: str, command: TaskCommand) -> dict[str, Any]:
+    return {
+        "state-name": command.state_name,
+        "attempt": command.attempt,
+        "execution-id": execution_id,
+        "reply-to": RESULT_QUEUE,
+    }
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A reply recorded and not applied (unknown token, attempt over, execution ended)."""
+
+    token: str
+    execution_id: str | None
+    status: str
+    reason: str
+    via: str
+    payload: dict[str, Any]
+
+
+@dataclass
+class ExecutionWrites:
+    """Everything the decisions of one batch do to one execution, netted."""
+
+    execution_id: str
+    event_count: int  # history events already stored before this batch
+    state: Any
+    outcome: Outcome | None = None
+    redrives: int = 0
+    decisions: int = 0
+    history: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    commands: dict[str, TaskCommand] = field(default_factory=dict)  # by token, in order
+    closed_here: set[str] = field(default_factory=set)  # issued and closed within the batch
+    closed_before: set[str] = field(default_factory=set)  # issued by an earlier batch
+    timers: dict[str, datetime | None] = field(default_factory=dict)  # None: cancel
+
+    @property
+    def events(self) -> int:
+        return self.event_count + len(self.history)
+
+    def add(self, decision: Decision) -> None:
+        self.decisions += 1
+        for event in decision.history:
+            self.history.append((self.events + 1, event.type, event.details))
+        for command in decision.commands:
+            self.commands[command.token] = command
+        for token in decision.closed_tokens:
+            if token in self.commands:
+                self.closed_here.add(token)
+            else:
+                self.closed_before.add(token)
+        for timer_id in decision.cancel_timers:
+            self.timers[timer_id] = None
+        for timer in decision.timers:
+            self.timers[timer.timer_id] = timer.due_at
+        self.state = decision.state.data
+        if decision.outcome is not None:
+            self.outcome = decision.outcome
+
+
+class WriteSet:
+    """The rows of one WRITE_DECISIONS / START_EXECUTION statement."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.executions: dict[str, ExecutionWrites] = {}
+        self.rejections: list[Rejection] = []
+        self.published_ids: list[int] = []
+
+    def execution(self, execution_id: str, event_count: int, state: Any) -> ExecutionWrites:
+        """The writes of `execution_id`, begun from its stored event count and state."""
+        writes = self.executions.get(execution_id)
+        if writes is None:
+            writes = ExecutionWrites(execution_id, event_count, state)
+            self.executions[execution_id] = writes
+        return writes
+
+    def reject(self, rejection: Rejection) -> None:
+        self.rejections.append(rejection)
+
+    def commands(self) -> list[tuple[str, TaskCommand]]:
+        """(execution id, command) for every command to publish after commit."""
+        return [
+            (writes.execution_id, command)
+            for writes in self.executions.values()
+            for token, command in writes.commands.items()
+            if token not in writes.closed_here
+        ]
+
+    def arguments(self) -> list[Any]:
+        """$1..$38 of statements.WRITE_DECISIONS, in order."""
+        h_exec, h_id, h_type, h_details = [], [], [], []
+        closed: list[str] = []
+        t_token, t_exec, t_state, t_attempt, t_closed = [], [], [], [], []
+        cancel_exec, cancel_id, set_exec, set_id, set_due = [], [], [], [], []
+        o_exec, o_queue, o_id, o_headers, o_body = [], [], [], [], []
+        e_id, e_state, e_count, e_status, e_output, e_error, e_cause, e_stop, e_redrives = (
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+        )
+        for w in self.executions.values():
+            eid = w.execution_id
+            for event_id, type_, details in w.history:
+                h_exec.append(eid)
+                h_id.append(event_id)
+                h_type.append(type_)
+                h_details.append(to_json_text(details))
+            closed.extend(w.closed_before)
+            for token, command in w.commands.items():
+                t_token.append(token)
+                t_exec.append(eid)
+                t_state.append(command.state_name)
+                t_attempt.append(command.attempt)
+                t_closed.append(self.now if token in w.closed_here else None)
+                if token not in w.closed_here:
+                    o_exec.append(eid)
+                    o_queue.append(command.queue)
+                    o_id.append(token)
+                    o_headers.append(to_json_text(command_headers(eid, command)))
+                    o_body.append(to_json_text(command.payload))
+            for timer_id, due in w.timers.items():
+                if due is None:
+                    cancel_exec.append(eid)
+                    cancel_id.append(timer_id)
+                else:
+                    set_exec.append(eid)
+                    set_id.append(timer_id)
+                    set_due.append(due)
+            outcome = w.outcome
+            e_id.append(eid)
+            e_state.append(to_json_text(w.state))
+            e_count.append(w.events)
+            e_status.append(outcome.status if outcome else "RUNNING")
+            e_output.append(to_json_text(outcome.output) if outcome else None)
+            e_error.append(outcome.error if outcome else None)
+            e_cause.append(outcome.cause if outcome else None)
+            e_stop.append(self.now if outcome else None)
+            e_redrives.append(w.redrives)
+        r = self.rejections
+        return [
+            self.now,
+            h_exec,
+            h_id,
+            h_type,
+            h_details,
+            closed,
+            t_token,
+            t_exec,
+            t_state,
+            t_attempt,
+            t_closed,
+            cancel_exec,
+            cancel_id,
+            set_exec,
+            set_id,
+            set_due,
+            o_exec,
+            o_queue,
+            o_id,
+            o_headers,
+            o_body,
+            self.published_ids,
+            [x.token for x in r],
+            [x.execution_id for x in r],
+            [x.status for x in r],
+            [x.reason for x in r],
+            [x.via for x in r],
+            [to_json_text(x.payload) for x in r],
+            [x.execution_id is not None for x in r],
+            e_id,
+            e_state,
+            e_count,
+            e_status,
+            e_output,
+            e_error,
+            e_cause,
+            e_stop,
+            e_redrives,
+        ]
+
+    def outbox_messages(self, returned: list[Any]) -> list[OutboxMessage]:
+        """The outbox rows the statement returned (id, message_id), as messages to publish."""
+        ids = {row["message_id"]: row["id"] for row in returned if row["message_id"] is not None}
+        return [
+            OutboxMessage(
+                ids[command.token],
+                execution_id,
+                command.queue,
+                command.token,
+                command_headers(execution_id, command),
+                command.payload,
+            )
+            for execution_id, command in self.commands()
+        ]

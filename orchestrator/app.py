@@ -67,6 +67,7 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
             await orchestrator.close()
+            await publisher.settle()
             await resources.close()
             await pool.close()
 

@@ -137,8 +137,7 @@ class Orchestrator:
                 if returned:
                     self._count(writes, "start")
                     self._publisher.publish_soon(writes.outbox_messages(returned))
-                    row = await self._load(connection, execution_id)
-                    return Started(row, created=True)
+                    return Started(self._created_row(context, writes), created=True)
                 existing = await self._find(connection, execution_id)
             if existing is not None:
                 if existing.input != input:
@@ -148,6 +147,28 @@ class Orchestrator:
                 return Started(existing, created=False)
             self._registry.forget_latest(state_machine_name)  # a newer version: decide again
         raise StateMachineDoesNotExist(f"state machine {state_machine_name!r} keeps changing")
+
+    @staticmethod
+    def _created_row(context: ExecutionContext, writes: WriteSet) -> ExecutionRow:
+        """The row START_EXECUTION just inserted, without reading it back."""
+        execution = writes.executions[context.execution_id]
+        outcome = execution.outcome
+        return ExecutionRow(
+            execution_id=context.execution_id,
+            name=context.execution_name,
+            state_machine_name=context.state_machine_name,
+            state_machine_version=context.state_machine_version,
+            status=outcome.status if outcome else "RUNNING",
+            input=context.input,
+            output=outcome.output if outcome else None,
+            error=outcome.error if outcome else None,
+            cause=outcome.cause if outcome else None,
+            start_date=writes.now,
+            stop_date=writes.now if outcome else None,
+            engine_state=execution.state,
+            event_count=execution.events,
+            redrive_count=0,
+        )
 
     # ---- events ------------------------------------------------------------------------
 

@@ -6,6 +6,9 @@ returns, per item, None or the error that item's caller should see. Nothing wait
 under load, items pile up while the previous batch commits, so batches grow with the load and a
 lone item goes straight through.
 
+An item whose settling must wait (its execution is locked by another orchestrator's transaction)
+comes back as `Busy` and is queued again after a short pause, so it never holds up the others.
+
 A batch that fails as a whole (a bug tripped by one item, say) is settled again one item at a
 time, so one bad item fails only its own caller. A transient failure (the database away) fails
 every caller of the batch, who retries as it would have alone.
@@ -37,6 +40,14 @@ BATCH_SIZE = Histogram(
 )
 
 
+class Busy(Exception):
+    """Returned for an item that cannot be settled now; it is queued again shortly."""
+
+
+# How long a Busy item waits before it is queued again.
+BUSY_RETRY_SECONDS = 0.02
+
+
 @dataclass
 class _Pending(Generic[T]):
     item: T
@@ -62,6 +73,8 @@ class GroupCommit(Generic[T]):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        while not self._queue.empty():  # nobody will settle these now: their callers retry
+            _resolve(self._queue.get_nowait(), ConnectionAbortedError("shutting down"))
 
     async def submit(self, item: T) -> None:
         """Settle `item` in some batch; raises what settling it raised."""
@@ -93,7 +106,12 @@ class GroupCommit(Generic[T]):
                 await self._settle_batch([pending])
             return
         for pending, outcome in zip(batch, outcomes, strict=True):
-            _resolve(pending, outcome)
+            if isinstance(outcome, Busy):
+                asyncio.get_running_loop().call_later(
+                    BUSY_RETRY_SECONDS, self._queue.put_nowait, pending
+                )
+            else:
+                _resolve(pending, outcome)
 
 
 def _resolve(pending: _Pending[T], outcome: BaseException | None) -> None:

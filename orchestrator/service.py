@@ -44,7 +44,7 @@ from orchestrator.errors import (
     TaskTimedOut,
 )
 from orchestrator.executions import ExecutionRow
-from orchestrator.group_commit import GroupCommit
+from orchestrator.group_commit import Busy, GroupCommit
 from orchestrator.outbox_relay import OutboxPublisher
 from orchestrator.registry import Registry
 from orchestrator.writes import Rejection, WriteSet, to_json_text
@@ -217,13 +217,13 @@ class Orchestrator:
                         statements.SELECT_TOKENS, [item.reply.task_token for item in batch]
                     )
                 }
-                open_executions = sorted(
+                open_executions = list(
                     {t["execution_id"] for t in tokens.values() if t["closed_at"] is None}
                 )
                 rows = {
                     record["execution_id"]: ExecutionRow.from_record(record)
                     for record in await connection.fetch(
-                        statements.LOCK_EXECUTIONS, open_executions
+                        statements.LOCK_FREE_EXECUTIONS, open_executions
                     )
                 }
                 for row in rows.values():
@@ -254,6 +254,8 @@ class Orchestrator:
         if token["closed_at"] is not None:
             self._reject(writes, item, execution_id, "attempt is over")
             return TaskTimedOut("the task's attempt is already over")
+        if execution_id not in rows:
+            return Busy()  # another transaction holds the execution: next round
         ignored = self._decide(writes, rows[execution_id], _event_of(reply))
         if ignored is not None:
             self._reject(writes, item, execution_id, ignored)

@@ -113,6 +113,14 @@ ORDER BY execution_id
 FOR UPDATE
 """
 
+# A batch takes the executions no other transaction holds and leaves the rest for its next
+# round: one execution held up elsewhere must not hold up a whole batch.
+LOCK_FREE_EXECUTIONS = """
+SELECT * FROM orchestrator.executions
+WHERE execution_id = ANY($1::text[])
+FOR UPDATE SKIP LOCKED
+"""
+
 LOCK_EXECUTION_SKIP_LOCKED = """
 SELECT * FROM orchestrator.executions WHERE execution_id = $1 FOR UPDATE SKIP LOCKED
 """

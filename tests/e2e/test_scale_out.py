@@ -42,7 +42,9 @@ def test_three_orchestrators_share_the_work_and_do_each_step_once(
             order_ids = list(pool.map(lambda _: place(web, order_request(sku)), range(ORDERS)))
             orders = list(pool.map(lambda order_id: wait_finished(web, order_id), order_ids))
 
-        assert [o["status"] for o in orders] == ["COMPLETED"] * ORDERS
+        assert [o["status"] for o in orders] == ["COMPLETED"] * ORDERS, [
+            (o["status"], o.get("failure")) for o in orders if o["status"] != "COMPLETED"
+        ]
         for order in orders:
             payments = payment.get("/payments", params={"order_id": order["order_id"]}).json()
             assert [p["status"] for p in payments] == ["CHARGED"]

@@ -128,7 +128,7 @@ async def write_decision(
             for outbox_id, row in zip(result.scalars(), rows, strict=True)
         ]
     values: dict[str, Any] = {
-        "engine_state": decision.state.data,
+        "engine_state": dict(decision.state.parts),
         "event_count": event_count + len(decision.history),
     }
     if decision.outcome is not None:

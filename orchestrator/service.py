@@ -242,7 +242,7 @@ class Orchestrator:
         decision = engine.handle(
             machine,
             _context(row),
-            ExecutionState(row.engine_state),
+            ExecutionState(row.engine_state or {}),
             event,
             now=now,
             entropy=self._entropy,

@@ -1,4 +1,4 @@
-"""The state's parts: PartMap and the copy-on-write working copy."""
+"""The state's parts: PartMap, the copy-on-write working copy, and the contract checker."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from orchestrator.engine import Decision, ExecutionState
+from orchestrator.engine.contract import contract_problems, freeze
 from orchestrator.engine.parts import PartMap, WorkingParts
 
 
@@ -54,3 +56,27 @@ def test_working_parts_copy_a_part_only_to_change_it() -> None:
     assert removed == {"gone"}
     assert "gone" not in work and work.get("gone") is None
     assert "b" not in changed
+
+
+def test_the_contract_checker_notices_a_mutated_input_and_non_json_values() -> None:
+    before = ExecutionState(PartMap({"a": {"n": 1}}))
+    snapshot = freeze(before)
+    before.parts["a"]["n"] = 2  # what the engine must never do
+    decision = Decision(
+        state=before.updated({"t": (1, 2)}), changed_parts={"t": (1, 2)}, removed_parts=frozenset()
+    )
+    problems = contract_problems(before, snapshot, decision)
+    assert any("mutated" in p for p in problems)
+    assert any("not plain JSON" in p for p in problems)
+
+
+def test_the_contract_checker_notices_a_state_that_is_not_the_sum_of_its_changes() -> None:
+    before = ExecutionState(PartMap({"a": 1, "b": 2}))
+    wrong = Decision(
+        state=ExecutionState(PartMap({"a": 1})),
+        changed_parts={"a": 1},
+        removed_parts=frozenset({"a"}),
+    )
+    problems = contract_problems(before, freeze(before), wrong)
+    assert any("both changed and removed" in p for p in problems)
+    assert any("changes applied" in p for p in problems)

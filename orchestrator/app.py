@@ -44,6 +44,7 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
             SecureEntropy(),
             max_batch=config.max_batch,
             batch_workers=config.batch_workers,
+            state_cache_size=config.state_cache_size,
         )
         app.state.registry = registry
         app.state.orchestrator = orchestrator

@@ -22,9 +22,9 @@ class ExecutionRow:
     cause: str | None
     start_date: datetime
     stop_date: datetime | None
-    engine_state: Any
     event_count: int
     redrive_count: int
+    state_version: int
 
     @classmethod
     def from_record(cls, record: Any) -> ExecutionRow:
@@ -40,9 +40,9 @@ class ExecutionRow:
             cause=record["cause"],
             start_date=record["start_date"],
             stop_date=record["stop_date"],
-            engine_state=record["engine_state"],
             event_count=record["event_count"],
             redrive_count=record["redrive_count"],
+            state_version=record["state_version"],
         )
 
     def context(self) -> ExecutionContext:

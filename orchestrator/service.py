@@ -13,7 +13,7 @@ settled in one transaction (orchestrator.group_commit) whose writes are one stat
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +35,7 @@ from orchestrator.engine.api import (
     TaskSucceeded,
     TimerFired,
 )
+from orchestrator.engine.parts import PartMap
 from orchestrator.errors import (
     ExecutionAlreadyExists,
     ExecutionDoesNotExist,
@@ -47,6 +48,7 @@ from orchestrator.executions import ExecutionRow
 from orchestrator.group_commit import Busy, GroupCommit
 from orchestrator.outbox_relay import OutboxPublisher
 from orchestrator.registry import Registry
+from orchestrator.state_cache import StateCache
 from orchestrator.writes import Rejection, WriteSet, to_json_text
 from servicekit.messages import TaskReply
 
@@ -90,11 +92,13 @@ class Orchestrator:
         *,
         max_batch: int = 128,
         batch_workers: int = 2,
+        state_cache_size: int = 10_000,
     ) -> None:
         self._pool = pool
         self._registry = registry
         self._publisher = publisher
         self._entropy = entropy
+        self._states = StateCache(state_cache_size)
         self._replies: GroupCommit[IncomingReply] = GroupCommit(
             self._settle_replies, max_batch=max_batch, workers=batch_workers
         )
@@ -124,7 +128,7 @@ class Orchestrator:
             )
             decision = engine.start(machine, context, input, now=now, entropy=self._entropy)
             writes = WriteSet(now)
-            writes.execution(execution_id, 0, None).add(decision)
+            writes.execution(execution_id, 0, 0, ExecutionState.empty()).add(decision)
             async with self._pool.acquire() as connection:
                 returned = await connection.fetch(
                     statements.START_EXECUTION,
@@ -135,7 +139,7 @@ class Orchestrator:
                     to_json_text(input),
                 )
                 if returned:
-                    self._count(writes, "start")
+                    self._committed(writes, "start")
                     self._publisher.publish_soon(writes.outbox_messages(returned))
                     return Started(self._created_row(context, writes), created=True)
                 existing = await self._find(connection, execution_id)
@@ -165,9 +169,9 @@ class Orchestrator:
             cause=outcome.cause if outcome else None,
             start_date=writes.now,
             stop_date=writes.now if outcome else None,
-            engine_state=execution.state,
             event_count=execution.events,
             redrive_count=0,
+            state_version=1,
         )
 
     # ---- events ------------------------------------------------------------------------
@@ -226,15 +230,14 @@ class Orchestrator:
                         statements.LOCK_FREE_EXECUTIONS, open_executions
                     )
                 }
-                for row in rows.values():
-                    await self._registry.machine(row.state_machine_name, row.state_machine_version)
+                states = await self._states_of(connection, rows.values())
                 for item in batch:
-                    outcomes.append(self._apply_reply(writes, item, tokens, rows))
+                    outcomes.append(self._apply_reply(writes, item, tokens, rows, states))
                 returned = await connection.fetch(statements.WRITE_DECISIONS, *writes.arguments())
         except BaseException:
             self._publisher.restore_published(published)
             raise
-        self._count(writes, "reply")
+        self._committed(writes, "reply")
         self._publisher.publish_soon(writes.outbox_messages(returned))
         return outcomes
 
@@ -244,6 +247,7 @@ class Orchestrator:
         item: IncomingReply,
         tokens: dict[str, Any],
         rows: dict[str, ExecutionRow],
+        states: dict[str, ExecutionState],
     ) -> BaseException | None:
         reply = item.reply
         token = tokens.get(reply.task_token)
@@ -256,15 +260,17 @@ class Orchestrator:
             return TaskTimedOut("the task's attempt is already over")
         if execution_id not in rows:
             return Busy()  # another transaction holds the execution: next round
-        ignored = self._decide(writes, rows[execution_id], _event_of(reply))
+        ignored = self._decide(writes, rows[execution_id], states[execution_id], _event_of(reply))
         if ignored is not None:
             self._reject(writes, item, execution_id, ignored)
             return TaskTimedOut(ignored)
         return None
 
-    def _decide(self, writes: WriteSet, row: ExecutionRow, event: Event) -> str | None:
-        """Apply `event` to `row` (as this batch left it) and record the decision in `writes`;
-        returns why nothing happened, if nothing did."""
+    def _decide(
+        self, writes: WriteSet, row: ExecutionRow, stored: ExecutionState, event: Event
+    ) -> str | None:
+        """Apply `event` to the execution (its `stored` state as this batch left it) and record
+        the decision in `writes`; returns why nothing happened, if nothing did."""
         current = writes.executions.get(row.execution_id)
         status = row.status
         if current is not None and current.outcome is not None:
@@ -272,18 +278,17 @@ class Orchestrator:
         if status in TERMINAL and not isinstance(event, RedriveRequested):
             return f"execution is {status}"
         machine = self._registry.cached_machine(row.state_machine_name, row.state_machine_version)
-        state = row.engine_state if current is None else current.state
         decision: Decision = engine.handle(
             machine,
             row.context(),
-            ExecutionState(state),
+            stored if current is None else current.state,
             event,
             now=writes.now,
             entropy=self._entropy,
         )
         if decision.ignored is not None:
             return decision.ignored
-        execution = writes.execution(row.execution_id, row.event_count, row.engine_state)
+        execution = writes.execution(row.execution_id, row.event_count, row.state_version, stored)
         execution.add(decision)
         if isinstance(event, RedriveRequested):
             execution.redrives += 1
@@ -313,11 +318,11 @@ class Orchestrator:
                     raise ExecutionDoesNotExist(f"no execution {execution_id!r}")
                 record = records[0]
             row = ExecutionRow.from_record(record)
-            await self._registry.machine(row.state_machine_name, row.state_machine_version)
-            if self._decide(writes, row, event) is not None:
+            states = await self._states_of(connection, [row])
+            if self._decide(writes, row, states[execution_id], event) is not None:
                 return
             returned = await connection.fetch(statements.WRITE_DECISIONS, *writes.arguments())
-        self._count(writes, label)
+        self._committed(writes, label)
         self._publisher.publish_soon(writes.outbox_messages(returned))
 
     # ---- helpers -----------------------------------------------------------------------
@@ -332,11 +337,39 @@ class Orchestrator:
         record = await connection.fetchrow(statements.SELECT_EXECUTION, execution_id)
         return None if record is None else ExecutionRow.from_record(record)
 
-    def _count(self, writes: WriteSet, label: str) -> None:
+    async def _states_of(
+        self, connection: asyncpg.Connection, rows: Iterable[ExecutionRow]
+    ) -> dict[str, ExecutionState]:
+        """The engine state of each locked execution: from the cache while it is current, else
+        read from its parts. Their machines are made ready too."""
+        states: dict[str, ExecutionState] = {}
+        missing: list[str] = []
+        for row in rows:
+            await self._registry.machine(row.state_machine_name, row.state_machine_version)
+            cached = self._states.get(row.execution_id, row.state_version)
+            if cached is None:
+                missing.append(row.execution_id)
+            else:
+                states[row.execution_id] = cached
+        if missing:
+            parts: dict[str, dict[str, Any]] = {execution_id: {} for execution_id in missing}
+            for record in await connection.fetch(statements.SELECT_PARTS, missing):
+                parts[record["execution_id"]][record["key"]] = record["value"]
+            for execution_id, found in parts.items():
+                states[execution_id] = ExecutionState(PartMap(found))
+        return states
+
+    def _committed(self, writes: WriteSet, label: str) -> None:
+        """Count what a committed transaction did and remember the states it wrote."""
         for execution in writes.executions.values():
             TRANSITIONS.labels(label).inc(execution.decisions)
             if execution.outcome is not None:
                 EXECUTIONS_ENDED.labels(execution.outcome.status).inc()
+                self._states.forget(execution.execution_id)
+            else:
+                self._states.put(
+                    execution.execution_id, execution.state_version + 1, execution.state
+                )
 
     def _reject(
         self, writes: WriteSet, item: IncomingReply, execution_id: str | None, reason: str

@@ -25,6 +25,9 @@ class OrchestratorSettings(ServiceSettings):
     # Replies settled in one transaction at most, and transactions of replies under way at once.
     max_batch: int = 128
     batch_workers: int = 2
+    # Engine states of running executions kept in memory between their events (a copy, checked
+    # against the row's state_version before use), so a big Map's parts are not read per reply.
+    state_cache_size: int = 10_000
     # Unacknowledged messages held at once: replies queue up in memory to be group-committed.
     prefetch: int = 256
     # Published outbox rows are kept this long (for inspection), then deleted.

@@ -63,21 +63,32 @@ rejected AS (
     SELECT u.token, u.execution_id, u.status, u.reason, u.via, u.payload::jsonb, u.stale, $1
     FROM unnest($23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::text[],
                 $29::bool[]) AS u(token, execution_id, status, reason, via, payload, stale)
+),
+changed_parts AS (
+    INSERT INTO orchestrator.execution_parts (execution_id, key, value)
+    SELECT u.execution_id, u.key, u.value::jsonb
+    FROM unnest($30::text[], $31::text[], $32::text[]) AS u(execution_id, key, value)
+    {gate}
+    ON CONFLICT (execution_id, key) DO UPDATE SET value = excluded.value
+),
+removed_parts AS (
+    DELETE FROM orchestrator.execution_parts p
+    USING unnest($33::text[], $34::text[]) AS u(execution_id, key)
+    WHERE p.execution_id = u.execution_id AND p.key = u.key
 )"""
 
-# Parameters of the executions' own rows, after the 29 above.
-_EXECUTION_COLUMNS = """unnest($30::text[], $31::text[], $32::int[], $33::text[], $34::text[],
-           $35::text[], $36::text[], $37::timestamptz[], $38::int[])
-        AS u(execution_id, engine_state, event_count, status, output, error, cause, stop_date,
-             redrives)"""
+# Parameters of the executions' own rows, after the 34 above.
+_EXECUTION_COLUMNS = """unnest($35::text[], $36::int[], $37::text[], $38::text[], $39::text[],
+           $40::text[], $41::timestamptz[], $42::int[])
+        AS u(execution_id, event_count, status, output, error, cause, stop_date, redrives)"""
 
 WRITE_DECISIONS = f"""
 WITH {_DECISION_CTES.format(gate="")},
 updated AS (
     UPDATE orchestrator.executions e
-    SET engine_state = u.engine_state::jsonb, event_count = u.event_count, status = u.status,
-        output = u.output::jsonb, error = u.error, cause = u.cause, stop_date = u.stop_date,
-        redrive_count = e.redrive_count + u.redrives
+    SET event_count = u.event_count, status = u.status, output = u.output::jsonb,
+        error = u.error, cause = u.cause, stop_date = u.stop_date,
+        redrive_count = e.redrive_count + u.redrives, state_version = e.state_version + 1
     FROM {_EXECUTION_COLUMNS}
     WHERE e.execution_id = u.execution_id
 )
@@ -92,11 +103,11 @@ START_EXECUTION = f"""
 WITH created AS (
     INSERT INTO orchestrator.executions
         (execution_id, name, state_machine_name, state_machine_version, status, input, output,
-         error, cause, start_date, stop_date, engine_state, event_count)
-    SELECT u.execution_id, $39::text, $40::text, $41::int, u.status, $42::text::jsonb,
-           u.output::jsonb, u.error, u.cause, $1, u.stop_date, u.engine_state::jsonb, u.event_count
+         error, cause, start_date, stop_date, event_count, state_version)
+    SELECT u.execution_id, $43::text, $44::text, $45::int, u.status, $46::text::jsonb,
+           u.output::jsonb, u.error, u.cause, $1, u.stop_date, u.event_count, 1
     FROM {_EXECUTION_COLUMNS}
-    WHERE (SELECT max(version) FROM orchestrator.state_machines WHERE name = $40::text) = $41::int
+    WHERE (SELECT max(version) FROM orchestrator.state_machines WHERE name = $44::text) = $45::int
     ON CONFLICT (execution_id) DO NOTHING
     RETURNING execution_id
 ),
@@ -126,6 +137,11 @@ SELECT * FROM orchestrator.executions WHERE execution_id = $1 FOR UPDATE SKIP LO
 """
 
 SELECT_EXECUTION = "SELECT * FROM orchestrator.executions WHERE execution_id = $1"
+
+SELECT_PARTS = """
+SELECT execution_id, key, value FROM orchestrator.execution_parts
+WHERE execution_id = ANY($1::text[])
+"""
 
 SELECT_TOKENS = """
 SELECT token, execution_id, closed_at FROM orchestrator.task_tokens WHERE token = ANY($1::text[])

@@ -47,11 +47,27 @@ executions = Table(
     Column("cause", Text),
     Column("start_date", DateTime(timezone=True), nullable=False),
     Column("stop_date", DateTime(timezone=True)),
-    # The engine's own record (orchestrator.engine.api.ExecutionState.data).
-    Column("engine_state", JSONB, nullable=False),
     Column("event_count", Integer, nullable=False, server_default="0"),
     Column("redrive_count", Integer, nullable=False, server_default="0"),
+    # Bumped by every write of the engine's state (execution_parts): a cached copy of the state
+    # is current while its version matches.
+    Column("state_version", BigInteger, nullable=False, server_default="0"),
     Index("ix_executions_machine_start", "state_machine_name", "start_date"),
+    Index(
+        "ix_executions_stop_date",
+        "stop_date",
+        postgresql_where=Column("stop_date").is_not(None),
+    ),
+)
+
+# The engine's own record of an execution (orchestrator.engine.api.ExecutionState), one row
+# per named part, so that an event rewrites only the parts it changed.
+execution_parts = Table(
+    "execution_parts",
+    metadata,
+    Column("execution_id", String, ForeignKey("executions.execution_id"), primary_key=True),
+    Column("key", String, primary_key=True),
+    Column("value", JSONB, nullable=False),
 )
 
 history_events = Table(
@@ -75,6 +91,7 @@ task_tokens = Table(
     Column("attempt", Integer, nullable=False),
     Column("issued_at", DateTime(timezone=True), nullable=False),
     Column("closed_at", DateTime(timezone=True)),
+    Index("ix_task_tokens_execution", "execution_id"),
 )
 
 outbox = Table(

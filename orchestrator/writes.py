@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from orchestrator.engine.api import Decision, Outcome, TaskCommand
+from orchestrator.engine.api import Decision, ExecutionState, Outcome, TaskCommand
 from servicekit.messages import RESULT_QUEUE
 
 
@@ -62,7 +62,8 @@ class ExecutionWrites:
 
     execution_id: str
     event_count: int  # history events already stored before this batch
-    state: Any
+    state_version: int  # the stored state's version before this batch
+    state: ExecutionState  # as the batch's decisions so far left it
     outcome: Outcome | None = None
     redrives: int = 0
     decisions: int = 0
@@ -71,6 +72,8 @@ class ExecutionWrites:
     closed_here: set[str] = field(default_factory=set)  # issued and closed within the batch
     closed_before: set[str] = field(default_factory=set)  # issued by an earlier batch
     timers: dict[str, datetime | None] = field(default_factory=dict)  # None: cancel
+    changed_parts: dict[str, Any] = field(default_factory=dict)
+    removed_parts: set[str] = field(default_factory=set)
 
     @property
     def events(self) -> int:
@@ -91,7 +94,13 @@ class ExecutionWrites:
             self.timers[timer_id] = None
         for timer in decision.timers:
             self.timers[timer.timer_id] = timer.due_at
-        self.state = decision.state.data
+        for key in decision.removed_parts:
+            self.changed_parts.pop(key, None)
+            self.removed_parts.add(key)
+        for key, value in decision.changed_parts.items():
+            self.removed_parts.discard(key)
+            self.changed_parts[key] = value
+        self.state = decision.state
         if decision.outcome is not None:
             self.outcome = decision.outcome
 
@@ -105,11 +114,13 @@ class WriteSet:
         self.rejections: list[Rejection] = []
         self.published_ids: list[int] = []
 
-    def execution(self, execution_id: str, event_count: int, state: Any) -> ExecutionWrites:
+    def execution(
+        self, execution_id: str, event_count: int, state_version: int, state: ExecutionState
+    ) -> ExecutionWrites:
         """The writes of `execution_id`, begun from its stored event count and state."""
         writes = self.executions.get(execution_id)
         if writes is None:
-            writes = ExecutionWrites(execution_id, event_count, state)
+            writes = ExecutionWrites(execution_id, event_count, state_version, state)
             self.executions[execution_id] = writes
         return writes
 
@@ -126,14 +137,14 @@ class WriteSet:
         ]
 
     def arguments(self) -> list[Any]:
-        """$1..$38 of statements.WRITE_DECISIONS, in order."""
+        """$1..$42 of statements.WRITE_DECISIONS, in order."""
         h_exec, h_id, h_type, h_details = [], [], [], []
         closed: list[str] = []
         t_token, t_exec, t_state, t_attempt, t_closed = [], [], [], [], []
         cancel_exec, cancel_id, set_exec, set_id, set_due = [], [], [], [], []
         o_exec, o_queue, o_id, o_headers, o_body = [], [], [], [], []
-        e_id, e_state, e_count, e_status, e_output, e_error, e_cause, e_stop, e_redrives = (
-            [],
+        p_exec, p_key, p_value, gone_exec, gone_key = [], [], [], [], []
+        e_id, e_count, e_status, e_output, e_error, e_cause, e_stop, e_redrives = (
             [],
             [],
             [],
@@ -171,9 +182,15 @@ class WriteSet:
                     set_exec.append(eid)
                     set_id.append(timer_id)
                     set_due.append(due)
+            for key, value in w.changed_parts.items():
+                p_exec.append(eid)
+                p_key.append(key)
+                p_value.append(to_json_text(value))
+            for key in w.removed_parts:
+                gone_exec.append(eid)
+                gone_key.append(key)
             outcome = w.outcome
             e_id.append(eid)
-            e_state.append(to_json_text(w.state))
             e_count.append(w.events)
             e_status.append(outcome.status if outcome else "RUNNING")
             e_output.append(to_json_text(outcome.output) if outcome else None)
@@ -212,8 +229,12 @@ class WriteSet:
             [x.via for x in r],
             [to_json_text(x.payload) for x in r],
             [x.execution_id is not None for x in r],
+            p_exec,
+            p_key,
+            p_value,
+            gone_exec,
+            gone_key,
             e_id,
-            e_state,
             e_count,
             e_status,
             e_output,

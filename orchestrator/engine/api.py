@@ -4,15 +4,19 @@ The engine is a pure function: (definition, execution state, event, clock, entro
 It never does I/O, never reads the wall clock and never draws hidden randomness. The shell
 (orchestrator.runtime) owns the database and the broker and applies a Decision in one transaction.
 
-Everything here is plain data. `ExecutionState.data` is JSON-serializable and opaque to the shell:
-it is stored as JSONB and handed back unchanged on the next event.
+Everything here is plain data. `ExecutionState.parts` are JSON values keyed by short strings,
+opaque to the shell: it stores each part (e.g. a row per part) and applies each Decision's
+`changed_parts` / `removed_parts`, so one event rewrites a few small parts, never the whole state.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
+
+from .parts import PartMap, as_part_map
 
 JSON = Any
 
@@ -129,14 +133,44 @@ class Outcome:
 
 @dataclass(frozen=True)
 class ExecutionState:
-    """The engine's own record of a running execution (stored as JSONB by the shell)."""
+    """The engine's record as named parts: JSON values keyed by short strings, small enough that
+    one event changes a few parts, never one that grows with a Map's items.
 
-    data: dict[str, JSON]
+    `parts` is never mutated by the engine, and neither is any value in it: a shell may cache a
+    state and hand it to several events. Any Mapping will do (a dict read back from the
+    database); the engine's own states hold a PartMap, which `updated` copies cheaply.
+    """
+
+    parts: Mapping[str, JSON]
+
+    @classmethod
+    def empty(cls) -> ExecutionState:
+        """The state of an execution not yet started."""
+        return cls(PartMap())
+
+    def updated(
+        self, changed_parts: Mapping[str, JSON], removed_parts: Iterable[str] = ()
+    ) -> ExecutionState:
+        """This state with a Decision's changes applied (e.g. as read back from the database),
+        sharing everything unchanged: the cheap way for a shell to keep the next state."""
+        return ExecutionState(as_part_map(self.parts).updated(changed_parts, removed_parts))
 
 
 @dataclass(frozen=True)
 class Decision:
+    """What the engine decided. `state` is the whole new state; `changed_parts` and
+    `removed_parts` say how it differs from the input state, for the shell to write:
+
+        state.parts == {k: v for k, v in old.parts.items() if k not in removed_parts}
+                       | changed_parts
+
+    (disjoint; a part created and removed within the decision appears in neither). When
+    `ignored` is set, both are empty and `state` is the input state.
+    """
+
     state: ExecutionState
+    changed_parts: dict[str, JSON] = field(default_factory=dict)
+    removed_parts: frozenset[str] = frozenset()
     history: list[HistoryEvent] = field(default_factory=list)
     commands: list[TaskCommand] = field(default_factory=list)
     timers: list[TimerRequest] = field(default_factory=list)

@@ -9,6 +9,7 @@ Prints one line per failing case (its name and a short reason), a per-category b
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import sys
@@ -19,10 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .api import Decision, ExecutionContext, ExecutionState, TimerFired
+from .api import Decision, Event, ExecutionContext, ExecutionState, TimerFired
+from .contract import contract_problems, freeze, stored
 from .errors import DefinitionError
 from .interpreter import handle, start
-from .machine import parse_definition
+from .machine import StateMachine, parse_definition
 
 _REPO = Path(__file__).resolve().parents[2]
 # The shared suite beside the checkout when it is there; otherwise the copy kept in the repository
@@ -70,7 +72,11 @@ def run_case(case: dict[str, Any]) -> str | None:
     ctx = ExecutionContext(f"arn:exec:{name}", name, "conformance", 1, START, case["input"])
     entropy = CaseEntropy(case["name"])
     now = START
+    empty = ExecutionState.empty()
     decision = start(machine, ctx, case["input"], now=now, entropy=entropy)
+    if problems := contract_problems(empty, freeze(empty), decision):
+        return f"broke the parts contract: {problems[0]}"
+    state = stored(empty, decision)
     pending: dict[str, datetime] = {}
     for _ in range(MAX_STEPS):
         if decision.outcome is not None:
@@ -82,11 +88,38 @@ def run_case(case: dict[str, Any]) -> str | None:
             return "execution is stuck: RUNNING with nothing to wait for"
         timer_id = min(pending, key=lambda t: (pending[t], t))
         now = max(now, pending.pop(timer_id))
-        stored = ExecutionState(json.loads(json.dumps(decision.state.data)))
-        decision = handle(machine, ctx, stored, TimerFired(timer_id), now=now, entropy=entropy)
+        reason, decision = _step(machine, ctx, state, decision, TimerFired(timer_id), now, entropy)
+        if reason:
+            return reason
+        state = stored(state, decision)
     else:
         return "did not finish"
     return _compare(case["expected"], decision)
+
+
+def _step(
+    machine: StateMachine,
+    ctx: ExecutionContext,
+    state: ExecutionState,
+    previous: Decision,
+    event: Event,
+    now: datetime,
+    entropy: CaseEntropy,
+) -> tuple[str | None, Decision]:
+    """Handle `event` on the state as the shell stored it, checking the parts contract, and on
+    the previous decision's in-memory state too: both must decide alike."""
+    in_memory = previous.state
+    memory_snapshot = freeze(in_memory)
+    twin = handle(machine, ctx, in_memory, event, now=now, entropy=copy.deepcopy(entropy))
+    snapshot = freeze(state)
+    decision = handle(machine, ctx, state, event, now=now, entropy=entropy)
+    problems = contract_problems(state, snapshot, decision)
+    problems += contract_problems(in_memory, memory_snapshot, twin)
+    if problems:
+        return f"broke the parts contract: {problems[0]}", decision
+    if twin != decision:
+        return "the in-memory state and the stored one decided differently", decision
+    return None, decision
 
 
 def _track(pending: dict[str, datetime], decision: Decision) -> None:

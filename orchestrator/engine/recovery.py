@@ -21,15 +21,16 @@ def recover(rt: Runtime, th: Thread, state: State, exc: StatesError) -> None:
     then the Catchers, in order; then the thread (branch, iteration or execution) fails.
     """
     error, cause = exc.error, exc.cause
-    counts = th.setdefault("retry_counts", [0] * len(state.retriers))
+    counts = list(th.retry_counts or [0] * len(state.retriers))
     for i, retrier in enumerate(state.retriers):
         if not retrier.matches(error):
             continue
         if counts[i] < retrier.max_attempts:
             delay = retrier.delay(counts[i], rt.entropy)
             counts[i] += 1
-            th["retry_count"] = th.get("retry_count", 0) + 1
-            th["phase"] = "retry"
+            th.retry_counts = counts
+            th.retry_count += 1
+            th.phase = "retry"
             rt.set_timer(th, "retry", delay)
             return
         break  # "the retrier that matched is exhausted": fall through to the catchers
@@ -46,7 +47,7 @@ def _catch(
     error_output = {"Error": error, "Cause": cause}
     try:
         if state.jsonata:
-            states = {"input": th["input"], "errorOutput": error_output}
+            states = {"input": th.input, "errorOutput": error_output}
             assigned = (
                 state.evaluate_jsonata(rt, th, catcher.assign, "Assign", **states)
                 if catcher.assign
@@ -61,10 +62,10 @@ def _catch(
             assigned = (
                 state.template(rt, th, catcher.assign, error_output) if catcher.assign else None
             )
-            output = apply_result_path(th["input"], catcher.result_path, error_output)
+            output = apply_result_path(th.input, catcher.result_path, error_output)
     except StatesError as exc:
         rt.fail_thread(th, exc.error, exc.cause)
         return
     if assigned:
-        th["vars"].update(assigned)
-    th.update(state=catcher.next, input=output, phase="run")
+        th.assign(assigned)
+    th.state, th.input, th.phase = catcher.next, output, "run"

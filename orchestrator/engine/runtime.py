@@ -1,19 +1,14 @@
 """The interpreter's working memory for one decision: threads, tokens, timers, history.
 
-`ExecutionState.data` is a table of *threads* keyed by id. The root thread runs the top-level
-machine; each Parallel branch and Map iteration is a child thread, so every branch can hold its
-own waiting Task, Wait timer or retry backoff. A thread is a plain JSON object:
-
-    {"id", "parent", "machine": [state, branch, ...], "state", "input", "phase",
-     "entered_event", "entered_time", "retry_count", "retry_counts", "token", "attempt",
-     "timers": [...], "vars": {...}, "work": {...} (Parallel/Map bookkeeping), "output", ...}
-
-phase: run (about to enter `state`) | task | retry | wait | children | done | failed | aborted.
+The execution state is a set of named parts (records.py lists them). A *thread* runs one machine:
+the root thread runs the top-level machine; each Parallel branch and Map iteration is a child
+thread, so every branch can hold its own waiting Task, Wait timer or retry backoff. Each thread,
+token and timer is a part of its own, and a Runtime reads them copy-on-write (parts.py): a
+decision rewrites only the parts it changes, and never touches its input state.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from collections import ChainMap, deque
 from datetime import datetime, timedelta
@@ -32,24 +27,37 @@ from .api import (
 from .context import build_context, iso
 from .errors import StatesError
 from .machine import StateMachine
+from .parts import WorkingParts, as_part_map
 from .paths import Env, to_json
+from .records import (
+    CORE,
+    INPUT,
+    VERSION,
+    Core,
+    Thread,
+    ThreadRecord,
+    TimerRecord,
+    child_thread_id,
+    item_input_key,
+    result_key,
+    thread_key,
+    timer_key,
+    token_key,
+)
 from .recovery import recover
 from .states.base import State
 
-Thread = dict[str, Any]
+__all__ = ["ROOT", "Runtime", "Thread"]
+
 ROOT = "root"
-VERSION = 1
 
 
-def new_data() -> dict[str, Any]:
+def new_core() -> Core:
     return {
         "v": VERSION,
         "status": "RUNNING",
         "events": 0,
         "seq": 0,
-        "threads": {},
-        "tokens": {},
-        "timers": {},
         "redrive_count": 0,
         "outcome": None,
     }
@@ -62,34 +70,41 @@ class Runtime:
         self,
         machine: StateMachine,
         ctx: ExecutionContext,
-        data: dict[str, Any],
+        state: ExecutionState,
         now: datetime,
         entropy: Entropy,
     ) -> None:
-        if ctx.input is None and data.get("input") is not None:
-            ctx = dataclasses.replace(ctx, input=data["input"])
+        self.base = state
+        self.parts = WorkingParts(state.parts)
+        if CORE in self.parts:
+            self.core: Core = self.parts.edit(CORE)
+        else:  # a new execution
+            self.core = new_core()
+            self.parts.put(CORE, self.core, owned=True)
+        if ctx.input is None and self.parts.get(INPUT) is not None:
+            ctx = dataclasses.replace(ctx, input=self.parts.get(INPUT))
         self.machine, self.ctx, self.now, self.entropy = machine, ctx, now, entropy
-        self.data = copy.deepcopy(data)
         self.history: list[HistoryEvent] = []
         self.commands: list[TaskCommand] = []
         self.timers: dict[str, TimerRequest] = {}
-        self.cancelled: list[str] = []
+        self.cancelled: dict[str, None] = {}  # an ordered set
         self.closed: list[str] = []
         self.ready: deque[str] = deque()
-        # What the shell already knows about: only those need cancelling / closing.
-        self.known_timers = set(self.data["timers"])
-        self.known_tokens = set(self.data["tokens"])
+        self._threads: dict[str, Thread] = {}  # one Thread object per thread read this decision
 
     # ---- the decision ----------------------------------------------------------------------
 
     def decision(self) -> Decision:
-        outcome = self.data.get("outcome")
+        outcome = self.core["outcome"]
+        changed, removed = self.parts.changes()
         return Decision(
-            state=ExecutionState(self.data),
+            state=ExecutionState(as_part_map(self.base.parts).updated(changed, removed)),
+            changed_parts=changed,
+            removed_parts=removed,
             history=self.history,
             commands=self.commands,
             timers=[t for t in self.timers.values() if t.timer_id not in self.cancelled],
-            cancel_timers=self.cancelled,
+            cancel_timers=list(self.cancelled),
             closed_tokens=self.closed,
             outcome=Outcome(**outcome) if outcome else None,
         )
@@ -97,36 +112,59 @@ class Runtime:
     def emit(self, type_: str, **details: Any) -> int:
         """Append a history event; returns its id (1-based, as the shell numbers them)."""
         self.history.append(HistoryEvent(type_, details))
-        self.data["events"] += 1
-        return int(self.data["events"])
+        self.core["events"] += 1
+        return self.core["events"]
 
     def next_seq(self) -> int:
-        self.data["seq"] += 1
-        return int(self.data["seq"])
+        self.core["seq"] += 1
+        return self.core["seq"]
 
     @property
     def running(self) -> bool:
-        return bool(self.data["status"] == "RUNNING")
+        return self.core["status"] == "RUNNING"
 
     # ---- threads ---------------------------------------------------------------------------
 
-    def thread(self, tid: str) -> Thread:
-        th: Thread = self.data["threads"][tid]
+    def find_thread(self, tid: str) -> Thread | None:
+        th = self._threads.get(tid)
+        if th is None:
+            record = self.parts.get(thread_key(tid))
+            if record is None:
+                return None
+            th = self._threads[tid] = Thread(self.parts, record, private=False)
         return th
 
+    def thread(self, tid: str) -> Thread:
+        th = self.find_thread(tid)
+        if th is None:
+            raise KeyError(tid)
+        return th
+
+    def delete_thread(self, th: Thread) -> None:
+        self.parts.delete(thread_key(th.id))
+        self._threads.pop(th.id, None)
+        th.detached = True
+
     def machine_of(self, th: Thread) -> StateMachine:
-        return self.machine.resolve(th["machine"])
+        return self.machine.resolve(th.machine)
 
     def state_of(self, th: Thread) -> State:
-        return self.machine_of(th).states[th["state"]]
+        return self.machine_of(th).states[th.state]
 
     def spawn(
-        self, parent: Thread | None, machine_path: list[Any], input_: Any, tid: str, **extra: Any
+        self,
+        parent: Thread | None,
+        machine_path: list[Any],
+        input_: Any,
+        tid: str,
+        *,
+        index: int | None = None,
+        branch: int | None = None,
     ) -> Thread:
         """Create a thread at its machine's StartAt and queue it to run."""
-        th: Thread = {
+        record: ThreadRecord = {
             "id": tid,
-            "parent": parent["id"] if parent else None,
+            "parent": parent.id if parent else None,
             "machine": machine_path,
             "state": self.machine.resolve(machine_path).start_at,
             "input": input_,
@@ -135,8 +173,13 @@ class Runtime:
             "vars": {},
             "retry_count": 0,
         }
-        th.update(extra)
-        self.data["threads"][tid] = th
+        if index is not None:
+            record["index"] = index
+        if branch is not None:
+            record["branch"] = branch
+        # Owned: its containers are new; `input` is shared but never changed in place.
+        self.parts.put(thread_key(tid), record, owned=True)
+        th = self._threads[tid] = Thread(self.parts, record, private=True)
         self.ready.append(tid)
         return th
 
@@ -144,11 +187,11 @@ class Runtime:
         """Run every ready thread until it waits or ends."""
         while self.ready and self.running:
             tid = self.ready.popleft()
-            th = self.data["threads"].get(tid)
-            while th is not None and th["phase"] == "run" and self.running:
+            th = self.find_thread(tid)
+            while th is not None and th.phase == "run" and self.running:
                 state = self.state_of(th)
-                if th.pop("reentry", False):
-                    pass  # a retry: the state was already entered
+                if th.reentry:
+                    th.reentry = None  # a retry: the state was already entered
                 else:
                     self.enter(th, state)
                 try:
@@ -157,13 +200,13 @@ class Runtime:
                     self.state_failed(th, state, exc)
 
     def enter(self, th: Thread, state: State) -> None:
-        th["entered_time"] = iso(self.now)
-        th["retry_count"] = 0
-        th["retry_counts"] = [0] * len(state.retriers)
-        th["entered_event"] = self.emit(
+        th.entered_time = iso(self.now)
+        th.retry_count = 0
+        th.retry_counts = [0] * len(state.retriers)
+        th.entered_event = self.emit(
             f"{state.type_name}StateEntered",
             name=state.name,
-            input=to_json(th["input"]),
+            input=to_json(th.input),
             inputDetails={"truncated": False},
         )
 
@@ -183,14 +226,15 @@ class Runtime:
             "outputDetails": {"truncated": False},
         }
         if assigned:
-            th["vars"].update(assigned)
+            th.assign(assigned)
             details["assignedVariables"] = {k: to_json(v) for k, v in assigned.items()}
         self.emit(f"{state.type_name}StateExited", **details)
         target = next_state or state.next
         if next_state is None and (state.end or not state.transitions):
             self.finish_thread(th, output)
             return
-        th.update(state=target, input=output, phase="run")
+        assert target is not None
+        th.state, th.input, th.phase = target, output, "run"
 
     def env(
         self, th: Thread, *, token: str | None = None, item: dict[str, Any] | None = None
@@ -202,10 +246,10 @@ class Runtime:
     ) -> dict[str, Any]:
         return build_context(
             self.ctx,
-            state_name=th["state"],
-            entered_time=th.get("entered_time"),
-            retry_count=th.get("retry_count", 0),
-            redrive_count=self.data["redrive_count"],
+            state_name=th.state,
+            entered_time=th.entered_time,
+            retry_count=th.retry_count,
+            redrive_count=self.core["redrive_count"],
             token=token,
             item=item,
         )
@@ -214,8 +258,9 @@ class Runtime:
         scopes = []
         cur: Thread | None = th
         while cur is not None:
-            scopes.append(cur["vars"])
-            cur = self.data["threads"].get(cur["parent"]) if cur["parent"] else None
+            scopes.append(cur.vars)
+            parent = cur.parent
+            cur = self.find_thread(parent) if parent else None
         return ChainMap(*scopes)
 
     def bindings(
@@ -233,21 +278,23 @@ class Runtime:
 
     def runtime_cause(self, th: Thread, message: str) -> str:
         return (
-            f"An error occurred while executing the state '{th['state']}' "
-            f"(entered at the event id #{th.get('entered_event', 0)}). {message}"
+            f"An error occurred while executing the state '{th.state}' "
+            f"(entered at the event id #{th.entered_event}). {message}"
         )
 
     # ---- tokens and timers -----------------------------------------------------------------
 
     def open_token(self, th: Thread, token: str) -> None:
-        self.data["tokens"][token] = th["id"]
-        th["token"] = token
+        self.parts.put(token_key(token), th.id)
+        th.token = token
 
     def close_token(self, th: Thread) -> None:
-        token = th.pop("token", None)
-        if not token or self.data["tokens"].pop(token, None) is None:
+        token = th.token
+        th.token = None
+        if not token or token_key(token) not in self.parts:
             return
-        if token in self.known_tokens:
+        self.parts.delete(token_key(token))
+        if token_key(token) in self.base.parts:  # the shell knows it
             self.closed.append(token)
         else:  # issued and ended within this decision: never publish its command
             self.commands = [c for c in self.commands if c.token != token]
@@ -265,28 +312,28 @@ class Runtime:
         if timer_id is None:
             timer_id = f"{self.ctx.execution_id}:{kind}:{self.next_seq()}"
         due_at = due if due is not None else self.now + timedelta(seconds=seconds or 0)
-        self.data["timers"][timer_id] = {"thread": th["id"] if th else None, "kind": kind}
-        if th is not None and timer_id not in th["timers"]:
-            th["timers"].append(timer_id)
+        record: TimerRecord = {"thread": th.id if th else None, "kind": kind}
+        self.parts.put(timer_key(timer_id), record)
+        if th is not None:
+            th.add_timer(timer_id)
         self.timers[timer_id] = TimerRequest(timer_id, due_at)
-        if timer_id in self.cancelled:
-            self.cancelled.remove(timer_id)
+        self.cancelled.pop(timer_id, None)
         return timer_id
 
     def cancel_timer(self, timer_id: str) -> None:
-        info = self.data["timers"].pop(timer_id, None)
+        info: TimerRecord | None = self.parts.get(timer_key(timer_id))
         if info is None:
             return
-        if info["thread"] and info["thread"] in self.data["threads"]:
-            timers = self.thread(info["thread"])["timers"]
-            if timer_id in timers:
-                timers.remove(timer_id)
+        self.parts.delete(timer_key(timer_id))
+        owner = self.find_thread(info["thread"]) if info["thread"] else None
+        if owner is not None:
+            owner.remove_timer(timer_id)
         self.timers.pop(timer_id, None)
-        if timer_id in self.known_timers:
-            self.cancelled.append(timer_id)
+        if timer_key(timer_id) in self.base.parts:  # the shell knows it
+            self.cancelled[timer_id] = None
 
     def cancel_thread_timers(self, th: Thread) -> None:
-        for timer_id in list(th["timers"]):
+        for timer_id in list(th.timers):
             self.cancel_timer(timer_id)
 
     # ---- errors ----------------------------------------------------------------------------
@@ -298,59 +345,80 @@ class Runtime:
     def fail_thread(self, th: Thread, error: str | None, cause: str | None) -> None:
         self.close_token(th)
         self.cancel_thread_timers(th)
-        th.update(phase="failed", error=error, cause=cause)
-        if th["parent"] is None:
+        th.phase, th.error, th.cause = "failed", error, cause
+        if th.parent is None:
             self.end_execution("FAILED", error=error, cause=cause)
         else:
             self.notify_parent(th)
 
     def finish_thread(self, th: Thread, output: Any) -> None:
-        th.update(phase="done", output=output)
-        if th["parent"] is None:
+        th.phase = "done"
+        th.output = output
+        if th.parent is None:
             self.end_execution("SUCCEEDED", output=output)
         else:
             self.notify_parent(th)
 
     def notify_parent(self, child: Thread) -> None:
-        parent = self.thread(child["parent"])
+        assert child.parent is not None
+        parent = self.thread(child.parent)
         state = self.state_of(parent)
         try:
             state.on_child_done(self, parent, child)
         except StatesError as exc:
             self.state_failed(parent, state, exc)
-        if parent["phase"] == "run":
-            self.ready.append(parent["id"])
+        if parent.phase == "run":
+            self.ready.append(parent.id)
+
+    # ---- children (Parallel branches, Map iterations) --------------------------------------
+
+    def child_ids(self, th: Thread) -> list[str]:
+        """The threads `th` spawned for its current Parallel / Map run that still exist."""
+        fanout = th.fanout
+        info = self.parts.get(fanout) if fanout else None
+        if fanout is None or info is None:
+            return []
+        ids = (child_thread_id(th.id, fanout, i) for i in range(info["started"]))
+        return [tid for tid in ids if thread_key(tid) in self.parts]
 
     def abort_thread(self, th: Thread) -> None:
         """Stop a thread and everything under it: close its token, cancel its timers."""
-        for child in [t for t in self.data["threads"].values() if t["parent"] == th["id"]]:
-            self.abort_thread(child)
+        for tid in self.child_ids(th):
+            self.abort_thread(self.thread(tid))
         self.close_token(th)
         self.cancel_thread_timers(th)
-        if th["phase"] not in ("done", "failed"):
-            th["phase"] = "aborted"
+        if th.phase not in ("done", "failed"):
+            th.phase = "aborted"
 
     def drop_children(self, th: Thread) -> None:
-        """Abort and forget every child of `th` (after a branch failed or before a retry)."""
-        for child in [t for t in self.data["threads"].values() if t["parent"] == th["id"]]:
+        """Abort and forget every child of `th` and its Parallel / Map run's parts (after the
+        run ended or a branch failed, or before the state runs again)."""
+        for tid in self.child_ids(th):
+            child = self.thread(tid)
             self.abort_thread(child)
             self.drop_children(child)
-            del self.data["threads"][child["id"]]
+            self.delete_thread(child)
+        fanout = th.fanout
+        info = self.parts.get(fanout) if fanout else None
+        if fanout is not None and info is not None:
+            for i in range(info["length"]):
+                self.parts.delete(item_input_key(fanout, i))
+                self.parts.delete(result_key(fanout, i))
+            self.parts.delete(fanout)
+        th.fanout = None
 
     # ---- the end ---------------------------------------------------------------------------
 
     def end_execution(
         self, status: str, *, output: Any = None, error: str | None = None, cause: str | None = None
     ) -> None:
-        root = self.data["threads"].get(ROOT)
+        root = self.find_thread(ROOT)
         if root is not None:
-            for child in [t for t in self.data["threads"].values() if t["parent"] == ROOT]:
-                self.abort_thread(child)
+            for tid in self.child_ids(root):
+                self.abort_thread(self.thread(tid))
             self.close_token(root)
             self.cancel_thread_timers(root)
-        for timer_id, info in list(self.data["timers"].items()):
-            if info["thread"] is None:  # the execution timeout
-                self.cancel_timer(timer_id)
+        self.cancel_timer(f"{self.ctx.execution_id}:execution-timeout")
         if status == "SUCCEEDED":
             self.emit(
                 "ExecutionSucceeded", output=to_json(output), outputDetails={"truncated": False}
@@ -365,6 +433,6 @@ class Runtime:
             }[status]
             self.emit(kind, **details)
             outcome = {"status": status, "error": error, "cause": cause}
-        self.data["status"] = status
-        self.data["outcome"] = outcome
+        self.core["status"] = status
+        self.core["outcome"] = outcome
         self.ready.clear()

@@ -187,7 +187,7 @@ class State:
 
     def effective_input(self, rt: Runtime, th: Thread) -> Any:
         """InputPath applied to the raw input ("InputPath: null" gives `{}`)."""
-        raw_input = th["input"]
+        raw_input = th.input
         if self.jsonata or self.input_path == "$":
             return raw_input
         if self.input_path is None:
@@ -251,7 +251,7 @@ class State:
         error_output: Any = None,
     ) -> None:
         """Turn the state's result into its output, assign variables, and move on."""
-        raw_input = th["input"]
+        raw_input = th.input
         if len(to_json(result)) > MAX_PAYLOAD_BYTES:
             raise DataLimitExceeded(
                 f"The state/task '{self.name}' returned a result with a size exceeding the "

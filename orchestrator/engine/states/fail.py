@@ -36,14 +36,14 @@ class FailState(State):
             value = self.raw.get(key)
             if value is None:
                 return None
-            return _text(self.evaluate_jsonata(rt, th, value, key, input=th["input"]))
+            return _text(self.evaluate_jsonata(rt, th, value, key, input=th.input))
         if key in self.raw:
             return _text(self.raw[key])
         path = self.raw.get(f"{key}Path")
         if path is None:
             return None
         try:
-            value = evaluate_dynamic(path, f"{key}Path", th["input"], rt.env(th), rt.entropy)
+            value = evaluate_dynamic(path, f"{key}Path", th.input, rt.env(th), rt.entropy)
         except StatesError as exc:
             exc.error = "States.Runtime"
             exc.cause = rt.runtime_cause(th, exc.cause or "")

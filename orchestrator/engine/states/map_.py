@@ -2,7 +2,8 @@
 
 Inline and DISTRIBUTED (over inline items) run alike: each item is a child thread, at most
 MaxConcurrency at a time (0: no limit). Failures beyond ToleratedFailureCount /
-ToleratedFailurePercentage fail the state.
+ToleratedFailurePercentage fail the state. Each item's input and result is a part of its own
+(records.py), so one iteration's reply rewrites the run's counters, not its items.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..errors import (
     StatesError,
 )
 from ..paths import PathNotFound, read_path, to_json
+from ..records import FanOut, child_thread_id, fanout_key, item_input_key, result_key
 from .base import BuildMachine, State
 
 if TYPE_CHECKING:
@@ -104,76 +106,86 @@ class MapState(State):
             rt.emit("MapStateSucceeded")
             self.complete(rt, th, [])
             return
-        th["work"] = {
-            "inputs": inputs,
-            "results": [None] * len(inputs),
-            "next": 0,
+        run = rt.next_seq()
+        fanout = fanout_key("map", run)
+        counters: FanOut = {
+            "run": run,
+            "length": len(inputs),
+            "started": 0,
             "running": 0,
             "done": 0,
             "failed": 0,
             "max": max_concurrency or 0,
             "count": count,
             "pct": pct,
-            "run": rt.next_seq(),
         }
-        th["phase"] = "children"
-        self._start_more(rt, th)
+        rt.parts.put(fanout, counters, owned=True)
+        for i, item_input in enumerate(inputs):
+            rt.parts.put(item_input_key(fanout, i), item_input)
+        th.fanout = fanout
+        th.phase = "children"
+        self._start_more(rt, th, fanout)
 
-    def _start_more(self, rt: Runtime, th: Thread) -> None:
-        work = th["work"]
-        while work["next"] < len(work["inputs"]) and (
-            not work["max"] or work["running"] < work["max"]
+    def _start_more(self, rt: Runtime, th: Thread, fanout: str) -> None:
+        counters: FanOut = rt.parts.edit(fanout)
+        while counters["started"] < counters["length"] and (
+            not counters["max"] or counters["running"] < counters["max"]
         ):
-            i = work["next"]
-            work["next"] += 1
-            work["running"] += 1
+            i = counters["started"]
+            counters["started"] += 1
+            counters["running"] += 1
             rt.emit("MapIterationStarted", index=i, name=self.name)
+            item_input = rt.parts.get(item_input_key(fanout, i))
+            rt.parts.delete(item_input_key(fanout, i))  # the iteration holds it from now on
             rt.spawn(
                 th,
-                [*th["machine"], self.name, 0],
-                work["inputs"][i],
-                f"{th['id']}/{work['run']}[{i}]",
+                [*th.machine, self.name, 0],
+                item_input,
+                child_thread_id(th.id, fanout, i),
                 index=i,
             )
 
     def on_child_done(self, rt: Runtime, th: Thread, child: Thread) -> None:
-        work = th["work"]
-        work["running"] -= 1
-        work["done"] += 1
-        i = child["index"]
-        if child["phase"] == "failed":
-            work["failed"] += 1
+        fanout = th.fanout
+        assert fanout is not None
+        counters: FanOut = rt.parts.edit(fanout)
+        counters["running"] -= 1
+        counters["done"] += 1
+        i = child.index
+        if child.phase == "failed":
+            counters["failed"] += 1
             rt.emit("MapIterationFailed", index=i, name=self.name)
-            if self._too_many_failures(work):
-                self._fail(rt, th, child)
-            work["results"][i] = {"Error": child.get("error"), "Cause": child.get("cause")}
+            if self._too_many_failures(counters):
+                self._fail(rt, th, child, counters)
+            result: Any = {"Error": child.error, "Cause": child.cause}
         else:
             rt.emit("MapIterationSucceeded", index=i, name=self.name)
-            work["results"][i] = child["output"]
-        del rt.data["threads"][child["id"]]
-        if work["done"] == len(work["inputs"]):
-            results = th.pop("work")["results"]
+            result = child.output
+        rt.parts.put(result_key(fanout, i), result)
+        rt.delete_thread(child)
+        if counters["done"] == counters["length"]:
+            results = [rt.parts.get(result_key(fanout, n)) for n in range(counters["length"])]
             rt.drop_children(th)
             rt.emit("MapStateSucceeded")
             self.complete(rt, th, results)
         else:
-            self._start_more(rt, th)
+            self._start_more(rt, th, fanout)
 
-    def _too_many_failures(self, work: dict[str, Any]) -> bool:
-        count, pct = work["count"], work["pct"]
+    def _too_many_failures(self, counters: FanOut) -> bool:
+        count, pct = counters["count"], counters["pct"]
+        failed, length = counters["failed"], counters["length"]
         if count is None and pct is None:
             return True
-        if count is not None and work["failed"] > count:
-            return pct is None or work["failed"] * 100 > pct * len(work["inputs"])
-        if pct is not None and work["failed"] * 100 > pct * len(work["inputs"]):
-            return count is None or work["failed"] > count
+        if count is not None and failed > count:
+            return pct is None or failed * 100 > pct * length
+        if pct is not None and failed * 100 > pct * length:
+            return count is None or failed > count
         return False
 
-    def _fail(self, rt: Runtime, th: Thread, child: Thread) -> None:
-        work = th.pop("work")
+    def _fail(self, rt: Runtime, th: Thread, child: Thread, counters: FanOut) -> None:
         rt.drop_children(th)
-        if work["count"] is None and work["pct"] is None:
-            error, cause = child.get("error"), child.get("cause")
+        if counters["count"] is None and counters["pct"] is None:
+            error, cause = child.error, child.cause
         else:
             error = EXCEEDED_TOLERATED_FAILURE_THRESHOLD
             cause = "The specified tolerated failure threshold was exceeded"

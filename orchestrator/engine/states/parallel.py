@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import StatesError
+from ..records import FanOut, child_thread_id, fanout_key, result_key
 from .base import BuildMachine, State
 
 if TYPE_CHECKING:
@@ -58,28 +59,32 @@ class ParallelState(State):
         rt.drop_children(th)
         rt.emit("ParallelStateStarted")
         run = rt.next_seq()
-        children = []
-        for i in range(len(self.branches)):
-            child = rt.spawn(
-                th, [*th["machine"], self.name, i], data, f"{th['id']}/{run}.{i}", branch=i
+        fanout = fanout_key("parallel", run)
+        count = len(self.branches)
+        counters: FanOut = {"run": run, "length": count, "started": count, "pending": count}
+        rt.parts.put(fanout, counters, owned=True)
+        th.fanout = fanout
+        th.phase = "children"
+        for i in range(count):
+            rt.spawn(
+                th, [*th.machine, self.name, i], data, child_thread_id(th.id, fanout, i), branch=i
             )
-            children.append(child["id"])
-        th["work"] = {"results": [None] * len(children), "pending": len(children)}
-        th["phase"] = "children"
 
     def on_child_done(self, rt: Runtime, th: Thread, child: Thread) -> None:
-        work = th["work"]
-        if child["phase"] == "failed":
+        fanout = th.fanout
+        assert fanout is not None
+        if child.phase == "failed":
             rt.drop_children(th)
-            th.pop("work", None)
-            rt.emit("ParallelStateFailed", error=child.get("error"), cause=child.get("cause"))
-            failure = StatesError(child.get("cause"))
-            failure.error = child.get("error")
+            rt.emit("ParallelStateFailed", error=child.error, cause=child.cause)
+            failure = StatesError(child.cause)
+            failure.error = child.error
             raise failure
-        work["results"][child["branch"]] = child["output"]
-        work["pending"] -= 1
-        if work["pending"] == 0:
-            results = th.pop("work")["results"]
+        rt.parts.put(result_key(fanout, child.branch), child.output)
+        rt.delete_thread(child)
+        counters: FanOut = rt.parts.edit(fanout)
+        counters["pending"] -= 1
+        if counters["pending"] == 0:
+            results = [rt.parts.get(result_key(fanout, i)) for i in range(counters["length"])]
             rt.drop_children(th)
             rt.emit("ParallelStateSucceeded")
             self.complete(rt, th, results)

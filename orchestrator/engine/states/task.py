@@ -87,9 +87,9 @@ class TaskState(State):
         payload = self.parameters_of(rt, th, data, token)
         timeout = self._seconds(rt, th, data, "TimeoutSeconds") or DEFAULT_TIMEOUT
         heartbeat = self._seconds(rt, th, data, "HeartbeatSeconds")
-        attempt = int(th.get("retry_count", 0))
+        attempt = th.retry_count
         rt.open_token(th, token)
-        th.update(phase="task", attempt=attempt)
+        th.phase, th.attempt = "task", attempt
         details: dict[str, Any] = {
             "resource": self.resource,
             "resourceType": RESOURCE_TYPE,
@@ -105,15 +105,15 @@ class TaskState(State):
         rt.set_timer(th, "timeout", timeout, timer_id=f"{token}:timeout")
         if heartbeat:
             rt.set_timer(th, "heartbeat", heartbeat, timer_id=f"{token}:heartbeat")
-            th["heartbeat"] = heartbeat
+            th.heartbeat = heartbeat
 
     def on_task_event(
         self, rt: Runtime, th: Thread, event: TaskSucceeded | TaskFailed | TaskHeartbeat
     ) -> None:
         """A reply for the current attempt's token."""
         if isinstance(event, TaskHeartbeat):
-            if th.get("heartbeat"):
-                rt.set_timer(th, "heartbeat", th["heartbeat"], timer_id=f"{event.token}:heartbeat")
+            if th.heartbeat:
+                rt.set_timer(th, "heartbeat", th.heartbeat, timer_id=f"{event.token}:heartbeat")
             return
         self._end_attempt(rt, th)
         if isinstance(event, TaskSucceeded):
@@ -152,7 +152,7 @@ class TaskState(State):
     def _end_attempt(self, rt: Runtime, th: Thread) -> None:
         rt.close_token(th)
         rt.cancel_thread_timers(th)
-        th.pop("heartbeat", None)
+        th.heartbeat = None
 
     def _seconds(self, rt: Runtime, th: Thread, data: Any, key: str) -> int | None:
         value = self.raw.get(key)

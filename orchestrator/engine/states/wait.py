@@ -43,18 +43,20 @@ class WaitState(State):
     def execute(self, rt: Runtime, th: Thread) -> None:
         data = self.effective_input(rt, th)
         due = self._due(rt, th, data)
-        th["work"] = {"input": data}
+        th.waited_input = data
         if due <= rt.now:
             self._done(rt, th)
             return
-        th["phase"] = "wait"
+        th.phase = "wait"
         rt.set_timer(th, "wait", due=due)
 
     def on_timer(self, rt: Runtime, th: Thread, kind: str, timer_id: str) -> None:
         self._done(rt, th)
 
     def _done(self, rt: Runtime, th: Thread) -> None:
-        self.complete(rt, th, th.pop("work")["input"])
+        data = th.waited_input
+        th.waited_input = None
+        self.complete(rt, th, data)
 
     def _due(self, rt: Runtime, th: Thread, data: Any) -> Any:
         value = self.raw[self.kind]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import copy
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ from orchestrator.engine import (
     parse_definition,
     start,
 )
+from orchestrator.engine.contract import contract_problems, freeze, stored
 
 
 @dataclass
@@ -68,8 +69,12 @@ class Driver:
         self.ctx = make_ctx(input_=input_)
         self.entropy = entropy or FakeEntropy()
         self.now = T0
+        empty = ExecutionState.empty()
         first = start(self.machine, self.ctx, input_, now=self.now, entropy=self.entropy)
+        assert contract_problems(empty, freeze(empty), first) == []
         self.decisions: list[Decision] = [first]
+        # What the shell would read back: only changed parts, through JSON, on the last state.
+        self.stored = stored(empty, first)
         self.timers: dict[str, datetime] = {}
         self._track(first)
 
@@ -79,16 +84,29 @@ class Driver:
 
     @property
     def state(self) -> ExecutionState:
-        return self.last.state
+        return self.stored
 
     def send(self, event: Event) -> Decision:
-        # The shell stores the state as JSONB: hand it back as a JSON round trip would.
-        stored = ExecutionState(json.loads(json.dumps(self.state.data)))
-        decision = handle(self.machine, self.ctx, stored, event, now=self.now, entropy=self.entropy)
+        """Handle `event` on the stored state; the in-memory state must decide alike."""
+        in_memory, memory_snapshot = self.last.state, freeze(self.last.state)
+        twin_entropy = copy.deepcopy(self.entropy)
+        twin = handle(self.machine, self.ctx, in_memory, event, now=self.now, entropy=twin_entropy)
+        snapshot = freeze(self.stored)
+        decision = handle(
+            self.machine, self.ctx, self.stored, event, now=self.now, entropy=self.entropy
+        )
+        assert contract_problems(self.stored, snapshot, decision) == []
+        assert contract_problems(in_memory, memory_snapshot, twin) == []
+        assert twin == decision, "the in-memory state and the stored one decided differently"
         if decision.ignored is None:
             self.decisions.append(decision)
+            self.stored = stored(self.stored, decision)
             self._track(decision)
         return decision
+
+    def parts_named(self, prefix: str) -> dict[str, object]:
+        """The stored parts whose key starts with `prefix` ("token:", "timer:", "thread:"...)."""
+        return {k: v for k, v in self.stored.parts.items() if k.startswith(prefix)}
 
     def _track(self, decision: Decision) -> None:
         for timer_id in decision.cancel_timers:

@@ -54,8 +54,8 @@ def test_saga_always_ends_consistently(replies: list[str]) -> None:
     outcome = d.last.outcome
     assert outcome is not None
     assert len(tokens) == len(set(tokens)), "a token was issued twice"
-    assert d.state.data["tokens"] == {}
-    assert d.state.data["timers"] == {}
+    assert d.parts_named("token:") == {}
+    assert d.parts_named("timer:") == {}
     forward = {"ChargePayment", "HoldItems", "ShipOrder"}
     if outcome.status == "SUCCEEDED":
         assert forward <= set(succeeded)

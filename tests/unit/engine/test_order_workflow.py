@@ -78,8 +78,8 @@ def test_happy_path_charges_holds_ships_and_succeeds(saga: Driver) -> None:
     assert types[0] == "ExecutionStarted"
     assert types[-3:] == ["PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
     assert types.count("TaskScheduled") == 3
-    assert saga.state.data["tokens"] == {}
-    assert saga.state.data["timers"] == {}
+    assert saga.parts_named("token:") == {}
+    assert saga.parts_named("timer:") == {}
 
 
 def test_payment_declined_fails_the_order_without_compensation(saga: Driver) -> None:

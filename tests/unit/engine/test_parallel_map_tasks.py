@@ -124,4 +124,4 @@ def test_stop_closes_every_branch_token() -> None:
     out = d.send(StopRequested())
     assert set(out.closed_tokens) == tokens
     assert out.outcome is not None and out.outcome.status == "ABORTED"
-    assert d.state.data["tokens"] == {} and d.state.data["timers"] == {}
+    assert d.parts_named("token:") == {} and d.parts_named("timer:") == {}

@@ -128,7 +128,7 @@ class Orchestrator:
             )
             decision = engine.start(machine, context, input, now=now, entropy=self._entropy)
             writes = WriteSet(now)
-            writes.execution(execution_id, 0, 0, ExecutionState.empty()).add(decision)
+            writes.execution(execution_id, 0, ExecutionState.empty()).add(decision)
             async with self._pool.acquire() as connection:
                 returned = await connection.fetch(
                     statements.START_EXECUTION,
@@ -139,7 +139,8 @@ class Orchestrator:
                     to_json_text(input),
                 )
                 if returned:
-                    self._committed(writes, "start")
+                    self._remember(writes)
+                    self._count(writes, "start")
                     self._publisher.publish_soon(writes.outbox_messages(returned))
                     return Started(self._created_row(context, writes), created=True)
                 existing = await self._find(connection, execution_id)
@@ -171,7 +172,7 @@ class Orchestrator:
             stop_date=writes.now if outcome else None,
             event_count=execution.events,
             redrive_count=0,
-            state_version=1,
+            state_version=execution.new_version,
         )
 
     # ---- events ------------------------------------------------------------------------
@@ -234,10 +235,11 @@ class Orchestrator:
                 for item in batch:
                     outcomes.append(self._apply_reply(writes, item, tokens, rows, states))
                 returned = await connection.fetch(statements.WRITE_DECISIONS, *writes.arguments())
+                self._remember(writes)  # before the lock goes: the next holder finds it current
         except BaseException:
             self._publisher.restore_published(published)
             raise
-        self._committed(writes, "reply")
+        self._count(writes, "reply")
         self._publisher.publish_soon(writes.outbox_messages(returned))
         return outcomes
 
@@ -288,7 +290,7 @@ class Orchestrator:
         )
         if decision.ignored is not None:
             return decision.ignored
-        execution = writes.execution(row.execution_id, row.event_count, row.state_version, stored)
+        execution = writes.execution(row.execution_id, row.event_count, stored)
         execution.add(decision)
         if isinstance(event, RedriveRequested):
             execution.redrives += 1
@@ -322,7 +324,8 @@ class Orchestrator:
             if self._decide(writes, row, states[execution_id], event) is not None:
                 return
             returned = await connection.fetch(statements.WRITE_DECISIONS, *writes.arguments())
-        self._committed(writes, label)
+            self._remember(writes)
+        self._count(writes, label)
         self._publisher.publish_soon(writes.outbox_messages(returned))
 
     # ---- helpers -----------------------------------------------------------------------
@@ -359,17 +362,20 @@ class Orchestrator:
                 states[execution_id] = ExecutionState(PartMap(found))
         return states
 
-    def _committed(self, writes: WriteSet, label: str) -> None:
-        """Count what a committed transaction did and remember the states it wrote."""
+    def _remember(self, writes: WriteSet) -> None:
+        """Keep the states `writes` is writing, tagged with the versions it writes (a write that
+        then fails to commit leaves a tag no row will ever show)."""
+        for execution in writes.executions.values():
+            if execution.outcome is not None:
+                self._states.forget(execution.execution_id)
+            else:
+                self._states.put(execution.execution_id, execution.new_version, execution.state)
+
+    def _count(self, writes: WriteSet, label: str) -> None:
         for execution in writes.executions.values():
             TRANSITIONS.labels(label).inc(execution.decisions)
             if execution.outcome is not None:
                 EXECUTIONS_ENDED.labels(execution.outcome.status).inc()
-                self._states.forget(execution.execution_id)
-            else:
-                self._states.put(
-                    execution.execution_id, execution.state_version + 1, execution.state
-                )
 
     def _reject(
         self, writes: WriteSet, item: IncomingReply, execution_id: str | None, reason: str

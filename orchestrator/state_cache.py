@@ -1,10 +1,11 @@
 """The engine states of recently active executions, kept in memory between their events.
 
 Loading a state means reading all its parts; for a Map of 10,000 items that is 10,000 rows, on
-every reply. So each orchestrator keeps the states it last wrote, each tagged with the execution's
-`state_version` at that write, and uses one only while the row (read under its lock) still shows
-that version. Another orchestrator that moved the execution on bumps the version, and the next
-event here reads the parts afresh. Nothing in here matters after a crash: it is only a copy.
+every reply. So each orchestrator keeps the states it last wrote, each tagged with the
+`state_version` written with it (a random number, new with every write), and uses one only while
+the row, read under its lock, still shows that tag. Another orchestrator that moved the execution
+on wrote another tag, and the next event here reads the parts afresh. Nothing in here matters
+after a crash: it is only a copy.
 """
 
 from __future__ import annotations

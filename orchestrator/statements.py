@@ -79,8 +79,9 @@ removed_parts AS (
 
 # Parameters of the executions' own rows, after the 34 above.
 _EXECUTION_COLUMNS = """unnest($35::text[], $36::int[], $37::text[], $38::text[], $39::text[],
-           $40::text[], $41::timestamptz[], $42::int[])
-        AS u(execution_id, event_count, status, output, error, cause, stop_date, redrives)"""
+           $40::text[], $41::timestamptz[], $42::int[], $43::bigint[])
+        AS u(execution_id, event_count, status, output, error, cause, stop_date, redrives,
+             state_version)"""
 
 WRITE_DECISIONS = f"""
 WITH {_DECISION_CTES.format(gate="")},
@@ -88,7 +89,7 @@ updated AS (
     UPDATE orchestrator.executions e
     SET event_count = u.event_count, status = u.status, output = u.output::jsonb,
         error = u.error, cause = u.cause, stop_date = u.stop_date,
-        redrive_count = e.redrive_count + u.redrives, state_version = e.state_version + 1
+        redrive_count = e.redrive_count + u.redrives, state_version = u.state_version
     FROM {_EXECUTION_COLUMNS}
     WHERE e.execution_id = u.execution_id
 )
@@ -104,10 +105,10 @@ WITH created AS (
     INSERT INTO orchestrator.executions
         (execution_id, name, state_machine_name, state_machine_version, status, input, output,
          error, cause, start_date, stop_date, event_count, state_version)
-    SELECT u.execution_id, $43::text, $44::text, $45::int, u.status, $46::text::jsonb,
-           u.output::jsonb, u.error, u.cause, $1, u.stop_date, u.event_count, 1
+    SELECT u.execution_id, $44::text, $45::text, $46::int, u.status, $47::text::jsonb,
+           u.output::jsonb, u.error, u.cause, $1, u.stop_date, u.event_count, u.state_version
     FROM {_EXECUTION_COLUMNS}
-    WHERE (SELECT max(version) FROM orchestrator.state_machines WHERE name = $44::text) = $45::int
+    WHERE (SELECT max(version) FROM orchestrator.state_machines WHERE name = $45::text) = $46::int
     ON CONFLICT (execution_id) DO NOTHING
     RETURNING execution_id
 ),

@@ -49,8 +49,8 @@ executions = Table(
     Column("stop_date", DateTime(timezone=True)),
     Column("event_count", Integer, nullable=False, server_default="0"),
     Column("redrive_count", Integer, nullable=False, server_default="0"),
-    # Bumped by every write of the engine's state (execution_parts): a cached copy of the state
-    # is current while its version matches.
+    # A random tag written with every write of the engine's state (execution_parts): a cached
+    # copy of the state is current while its tag matches (orchestrator.state_cache).
     Column("state_version", BigInteger, nullable=False, server_default="0"),
     Index("ix_executions_machine_start", "state_machine_name", "start_date"),
     Index(

@@ -11,6 +11,7 @@ the command of a token closed before it was ever published is dropped.
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -62,8 +63,10 @@ class ExecutionWrites:
 
     execution_id: str
     event_count: int  # history events already stored before this batch
-    state_version: int  # the stored state's version before this batch
     state: ExecutionState  # as the batch's decisions so far left it
+    # The state_version this batch writes: random, so that a version never comes back (a cached
+    # state tagged with the version of a write that failed to commit can never look current).
+    new_version: int = field(default_factory=lambda: secrets.randbits(63))
     outcome: Outcome | None = None
     redrives: int = 0
     decisions: int = 0
@@ -115,12 +118,12 @@ class WriteSet:
         self.published_ids: list[int] = []
 
     def execution(
-        self, execution_id: str, event_count: int, state_version: int, state: ExecutionState
+        self, execution_id: str, event_count: int, state: ExecutionState
     ) -> ExecutionWrites:
         """The writes of `execution_id`, begun from its stored event count and state."""
         writes = self.executions.get(execution_id)
         if writes is None:
-            writes = ExecutionWrites(execution_id, event_count, state_version, state)
+            writes = ExecutionWrites(execution_id, event_count, state)
             self.executions[execution_id] = writes
         return writes
 
@@ -137,14 +140,15 @@ class WriteSet:
         ]
 
     def arguments(self) -> list[Any]:
-        """$1..$42 of statements.WRITE_DECISIONS, in order."""
+        """$1..$43 of statements.WRITE_DECISIONS, in order."""
         h_exec, h_id, h_type, h_details = [], [], [], []
         closed: list[str] = []
         t_token, t_exec, t_state, t_attempt, t_closed = [], [], [], [], []
         cancel_exec, cancel_id, set_exec, set_id, set_due = [], [], [], [], []
         o_exec, o_queue, o_id, o_headers, o_body = [], [], [], [], []
         p_exec, p_key, p_value, gone_exec, gone_key = [], [], [], [], []
-        e_id, e_count, e_status, e_output, e_error, e_cause, e_stop, e_redrives = (
+        e_id, e_count, e_status, e_output, e_error, e_cause, e_stop, e_redrives, e_version = (
+            [],
             [],
             [],
             [],
@@ -198,6 +202,7 @@ class WriteSet:
             e_cause.append(outcome.cause if outcome else None)
             e_stop.append(self.now if outcome else None)
             e_redrives.append(w.redrives)
+            e_version.append(w.new_version)
         r = self.rejections
         return [
             self.now,
@@ -242,6 +247,7 @@ class WriteSet:
             e_cause,
             e_stop,
             e_redrives,
+            e_version,
         ]
 
     def outbox_messages(self, returned: list[Any]) -> list[OutboxMessage]:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -21,12 +24,23 @@ log = logging.getLogger(__name__)
 
 
 def create_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
-    # No pool_pre_ping: it costs a round trip on every checkout of a healthy pool. A connection
-    # a Postgres restart killed fails its first statement as "invalidated" instead, which
-    # servicekit.transient counts as transient, so the work is retried on a fresh connection.
-    return create_async_engine(
+    engine = create_async_engine(
         async_database_url(database_url), pool_size=pool_size, max_overflow=10
     )
+    event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
+    return engine
+
+
+def _refuse_closed_connection(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Replace a pooled connection the server has closed (a restart, a terminated backend).
+
+    This stands in for pool_pre_ping, which costs three round trips (BEGIN, SELECT, ROLLBACK)
+    on every checkout of a healthy pool. asyncpg notices the server closing its socket on its
+    own, so asking it is free; a connection that dies in the instant after checkout fails its
+    first statement as "invalidated", which servicekit.transient retries."""
+    raw = getattr(dbapi_connection, "_connection", None)
+    if raw is not None and raw.is_closed():
+        raise DisconnectionError("the server closed this connection")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

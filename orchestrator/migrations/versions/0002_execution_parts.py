@@ -2,8 +2,9 @@
 
 The engine's record of an execution is now named parts (orchestrator.engine.api.ExecutionState),
 each stored as its own row, so that a reply to one Map iteration writes a few small rows instead
-of rewriting the whole state. `state_version` counts the writes of an execution's state: an
-orchestrator that kept the state in memory uses it to know its copy is still current.
+of rewriting the whole state. `state_version` is a random tag written with every write of an
+execution's state: an orchestrator that kept the state in memory uses it to know its copy is
+still current.
 
 Executions still RUNNING in the old single-document format cannot be carried over (their state
 has no parts): finish or stop them before upgrading. Finished ones keep their history and

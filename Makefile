@@ -32,7 +32,7 @@ install: $(VENV)/.synced
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy servicekit orchestrator payment_service inventory_service shipping_service web tests bench scripts
+	$(BIN)/mypy servicekit orchestrator payment_service inventory_service shipping_service web tests bench scripts devtools
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -27,9 +27,9 @@ import asyncpg
 import httpx
 from aio_pika.abc import AbstractIncomingMessage
 
+from devtools import infra
+from devtools.processes import ServiceProcess, free_port
 from servicekit.amqp import Broker
-from tests import infra
-from tests.e2e.processes import ServiceProcess, free_port
 
 QUEUE = "bench.echo"
 STEPS = 3

@@ -1,4 +1,5 @@
-"""Where the tests get Postgres and RabbitMQ, and how each run gets its own database and vhost.
+"""Where the tests and benchmarks get Postgres and RabbitMQ, and how each run gets its own
+database and vhost.
 
 Order of preference:
 1. `TEST_POSTGRES_URL` / `TEST_AMQP_URL` (admin URLs of servers already running; `make test`

@@ -51,6 +51,15 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--orchestrators", type=int, default=1, help="orchestrator processes, engine phase (1)"
     )
+    parser.add_argument(
+        "--celery-pool",
+        choices=("threads", "solo", "prefork"),
+        default="threads",
+        help="the Celery workers' pool (threads: one process each, tasks in threads)",
+    )
+    parser.add_argument(
+        "--celery-concurrency", type=int, default=8, help="tasks at once per Celery worker (8)"
+    )
     parser.add_argument("--orders", type=int, default=600, help="store, closed loop (600)")
     parser.add_argument("--clients", type=int, default=64, help="store, closed loop (64)")
     parser.add_argument(
@@ -93,13 +102,19 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run_ceiling(args: argparse.Namespace, servers: Any) -> dict[str, Any]:
+def run_ceiling(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, Any]:
     from bench.ceiling import run_ceiling
+    from bench.echo import echo_process
 
     with env.fresh(servers) as (database_url, amqp_url):
-        samples, seconds = asyncio.run(
-            run_ceiling(database_url, amqp_url, args.chains, args.concurrency)
-        )
+        echo = echo_process(amqp_url, logs)
+        echo.start()
+        try:
+            samples, seconds = asyncio.run(
+                run_ceiling(database_url, amqp_url, echo, args.chains, args.concurrency)
+            )
+        finally:
+            echo.stop()
     return {
         "unit": "chain",
         "steps": STEPS,
@@ -112,7 +127,7 @@ def run_celery(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, 
     from bench import peer
 
     with env.fresh(servers) as (_, amqp_url):
-        workers = peer.start_workers(amqp_url, logs)
+        workers = peer.start_workers(amqp_url, logs, args.celery_pool, args.celery_concurrency)
         try:
             samples, seconds = asyncio.run(
                 peer.run_peer(amqp_url, workers, args.chains, args.concurrency)
@@ -126,29 +141,36 @@ def run_celery(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, 
         "steps": STEPS,
         "concurrency": args.concurrency,
         "celery": celery.__version__,
-        "workers": "3 processes (solo pool), one per step queue; quorum queues; acks_late, "
-        "reject_on_worker_lost, confirm_publish",
+        "workers": f"3 workers, one per step queue, pool {args.celery_pool} with concurrency "
+        f"{args.celery_concurrency}; quorum queues; acks_late, reject_on_worker_lost, "
+        "confirm_publish",
         **phase_figures(samples, seconds, STEPS),
     }
 
 
 def run_engine(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, Any]:
     from bench import engine
+    from bench.echo import echo_process
 
     with env.fresh(servers) as (database_url, amqp_url):
         log(f"engine: starting {args.orchestrators} orchestrator(s)")
-        processes = engine.start_orchestrators(args.orchestrators, database_url, amqp_url, logs)
+        echo = echo_process(amqp_url, logs)
+        processes = []
         try:
+            processes = engine.start_orchestrators(args.orchestrators, database_url, amqp_url, logs)
+            echo.start()
             samples, seconds, transitions = asyncio.run(
                 engine.run_engine(
                     [p.url for p in processes],
                     database_url,
                     amqp_url,
+                    echo,
                     args.executions,
                     args.concurrency,
                 )
             )
         finally:
+            echo.stop()
             for process in processes:
                 process.stop()
     figures = phase_figures(samples, seconds, STEPS)
@@ -309,7 +331,7 @@ def main(argv: list[str] | None = None) -> None:
             for part in args.parts:
                 log(f"== {part}")
                 if part == "ceiling":
-                    result["phases"]["ceiling"] = run_ceiling(args, servers)
+                    result["phases"]["ceiling"] = run_ceiling(args, servers, logs)
                 elif part == "celery":
                     result["phases"]["celery"] = run_celery(args, servers, logs)
                 elif part == "engine":

@@ -17,9 +17,10 @@ import aio_pika
 import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
 
-from bench.echo import QUEUE, echo_worker
+from bench.echo import QUEUE
 from bench.progress import bar
 from bench.stats import Sample
+from bench.workers import Worker, wait_consuming
 
 STEPS = 3
 
@@ -48,17 +49,32 @@ CREATE TABLE ceiling.outbox (
 """
 
 
+# One statement, so one round trip and one transaction: the least a durable step can cost.
+STEP = """
+WITH state AS (
+    INSERT INTO ceiling.state (chain_id, step) VALUES ($1, $2)
+    ON CONFLICT (chain_id) DO UPDATE SET step = excluded.step, updated_at = now()
+    RETURNING chain_id
+), history AS (
+    INSERT INTO ceiling.history (chain_id, step, details) VALUES ($1, $2, $3::jsonb)
+    RETURNING id
+)
+INSERT INTO ceiling.outbox (chain_id, queue, message_id, body) VALUES ($1, $4, $5, $6::jsonb)
+"""
+
+
 async def run_ceiling(
-    database_url: str, amqp_url: str, chains: int, concurrency: int
+    database_url: str, amqp_url: str, echo: Worker, chains: int, concurrency: int
 ) -> tuple[list[Sample], float]:
-    """`chains` chains of STEPS durable steps, `concurrency` in flight: samples and seconds."""
+    """`chains` chains of STEPS durable steps, `concurrency` in flight, answered by the `echo`
+    worker process: samples and seconds."""
     setup = await asyncpg.connect(database_url)
     try:
         await setup.execute(SCHEMA)
     finally:
         await setup.close()
     pool = await asyncpg.create_pool(database_url, min_size=4, max_size=16)
-    worker = await echo_worker(amqp_url)
+    await wait_consuming(amqp_url, [echo])
     connection = await aio_pika.connect_robust(amqp_url)
     try:
         channel = await connection.channel(publisher_confirms=True)
@@ -85,27 +101,15 @@ async def run_ceiling(
         async def step(chain_id: str, n: int) -> None:
             token = uuid.uuid4().hex
             body = {"taskToken": token, "step": n}
-            async with pool.acquire() as db, db.transaction():
-                await db.execute(
-                    "INSERT INTO ceiling.state (chain_id, step) VALUES ($1, $2) "
-                    "ON CONFLICT (chain_id) DO UPDATE SET step = $2, updated_at = now()",
-                    chain_id,
-                    n,
-                )
-                await db.execute(
-                    "INSERT INTO ceiling.history (chain_id, step, details) VALUES ($1, $2, $3)",
-                    chain_id,
-                    n,
-                    json.dumps({"type": "TaskScheduled", "step": n}),
-                )
-                await db.execute(
-                    "INSERT INTO ceiling.outbox (chain_id, queue, message_id, body) "
-                    "VALUES ($1, $2, $3, $4)",
-                    chain_id,
-                    QUEUE,
-                    token,
-                    json.dumps(body),
-                )
+            await pool.execute(
+                STEP,
+                chain_id,
+                n,
+                json.dumps({"type": "TaskScheduled", "step": n}),
+                QUEUE,
+                token,
+                json.dumps(body),
+            )
             answered = asyncio.get_running_loop().create_future()
             waiting[token] = answered
             await channel.default_exchange.publish(
@@ -136,5 +140,4 @@ async def run_ceiling(
         return samples, elapsed
     finally:
         await connection.close()
-        await worker.close()
         await pool.close()

@@ -18,9 +18,10 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from bench.echo import QUEUE, echo_worker
+from bench.echo import QUEUE
 from bench.progress import bar
 from bench.stats import Sample
+from bench.workers import Worker, wait_consuming
 from devtools.processes import ServiceProcess, free_port
 
 STEPS = 3
@@ -75,10 +76,16 @@ def _seconds(stamp: datetime) -> float:
 
 
 async def run_engine(
-    urls: list[str], database_url: str, amqp_url: str, executions: int, concurrency: int
+    urls: list[str],
+    database_url: str,
+    amqp_url: str,
+    echo: Worker,
+    executions: int,
+    concurrency: int,
 ) -> tuple[list[Sample], float, int]:
-    """(samples, seconds, state transitions) for `executions` executions across `urls`."""
-    worker = await echo_worker(amqp_url)
+    """(samples, seconds, state transitions) for `executions` executions across `urls`, their
+    tasks answered by the `echo` worker process."""
+    await wait_consuming(amqp_url, [echo])
     connection = await asyncpg.connect(database_url)
     pending: dict[str, tuple[float, asyncio.Future[tuple[str, datetime]]]] = {}
     samples: list[Sample] = []
@@ -135,4 +142,3 @@ async def run_engine(
     finally:
         stop_polling.set()
         await connection.close()
-        await worker.close()

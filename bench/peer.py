@@ -6,12 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import aio_pika
@@ -19,92 +16,34 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from bench.progress import bar
 from bench.stats import Sample
-from devtools.processes import ServiceProcess
-
-REPO = Path(__file__).resolve().parent.parent
+from bench.workers import Worker, wait_consuming, worker
 
 
-@dataclass
-class CeleryWorker(ServiceProcess):
-    """A `celery worker` process instead of a service (no HTTP port, no /healthz)."""
-
-    queue: str = ""
-    name: str = ""
-
-    def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "bench.celery_peer",
-                    "worker",
-                    "-Q",
-                    self.queue,
-                    "-P",
-                    "solo",
-                    "-c",
-                    "1",
-                    "-n",
-                    f"{self.name}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                    "-l",
-                    "WARNING",
-                ],
-                env=self.env,
-                cwd=REPO,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-
-def start_workers(amqp_url: str, log_dir: Path) -> list[CeleryWorker]:
-    """Three `celery worker` processes (solo pool: one process each), one per step queue."""
+def start_workers(
+    amqp_url: str, log_dir: Path, pool: str = "threads", concurrency: int = 8
+) -> list[Worker]:
+    """Three `celery worker` processes, one per step queue. The default pool, `threads`, keeps
+    each worker one process that works on `concurrency` tasks at once (as each of our services
+    is one process handling up to PREFETCH commands at once); `solo` does one at a time, so a
+    step's throughput is bounded by one publisher confirm after another."""
     from bench.celery_peer import STEP_QUEUES
 
+    env = {**os.environ, "BENCH_CELERY_BROKER": amqp_url}
     workers = []
     for n, queue in enumerate(STEP_QUEUES, 1):
-        env = {**os.environ, "BENCH_CELERY_BROKER": amqp_url, "PYTHONPATH": str(REPO)}
-        worker = CeleryWorker(
-            "celery", 0, env, log_dir / f"celery-step{n}.log", None, queue, f"step{n}"
-        )
-        worker.start()
-        workers.append(worker)
+        args = [
+            *("-m", "celery", "-A", "bench.celery_peer", "worker", "-Q", queue),
+            *("-P", pool, "-c", str(concurrency), "-n", f"step{n}@%h", "-l", "WARNING"),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+        ]
+        each = worker(f"celery-step{n}", args, queue, env, log_dir)
+        each.start()
+        workers.append(each)
     return workers
 
 
-async def wait_consumers(amqp_url: str, workers: list[CeleryWorker], timeout: float = 60) -> None:
-    """Until each step queue has its worker consuming it."""
-    deadline = time.monotonic() + timeout
-    connection = await aio_pika.connect_robust(amqp_url)
-    async with connection:
-        while True:
-            for worker in workers:
-                if not worker.running:
-                    raise RuntimeError(f"celery worker {worker.name} exited:\n{worker.log_tail()}")
-            ready = 0
-            for worker in workers:
-                channel = await connection.channel()
-                try:
-                    queue = await channel.declare_queue(worker.queue, passive=True)
-                    result = queue.declaration_result
-                    ready += 1 if result.consumer_count else 0
-                    await channel.close()
-                except aio_pika.exceptions.ChannelClosed:
-                    pass
-            if ready == len(workers):
-                return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"celery workers not consuming after {timeout}s")
-            await asyncio.sleep(0.3)
-
-
 async def run_peer(
-    amqp_url: str, workers: list[CeleryWorker], chains: int, concurrency: int
+    amqp_url: str, workers: list[Worker], chains: int, concurrency: int
 ) -> tuple[list[Sample], float]:
     os.environ["BENCH_CELERY_BROKER"] = amqp_url
     from celery import chain as celery_chain
@@ -112,9 +51,14 @@ async def run_peer(
     from bench.celery_peer import DONE_QUEUE, QUORUM, app, step1, step2, step3
 
     app.conf.broker_url = amqp_url
-    await wait_consumers(amqp_url, workers)
+    await wait_consuming(amqp_url, workers)
     connection = await aio_pika.connect_robust(amqp_url)
-    sender = ThreadPoolExecutor(1, thread_name_prefix="celery-send")
+    # Celery's apply_async blocks until the broker confirms, so one thread would send one chain
+    # per confirm (a few ms on a quiet disk, far more on a busy one): send from as many threads
+    # as chains in flight, each with its own pooled connection, as a threaded web app would.
+    senders = min(concurrency, 64)
+    app.conf.broker_pool_limit = senders + 2
+    sender = ThreadPoolExecutor(senders, thread_name_prefix="celery-send")
     try:
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=256)
@@ -157,10 +101,10 @@ async def run_peer(
         progress.close()
         return samples, elapsed
     finally:
-        sender.shutdown(wait=True)
+        sender.shutdown(wait=False, cancel_futures=True)
         await connection.close()
 
 
-def stop_workers(workers: list[CeleryWorker]) -> None:
-    for worker in workers:
-        worker.stop()
+def stop_workers(workers: list[Worker]) -> None:
+    for each in workers:
+        each.stop()

@@ -1,8 +1,8 @@
 """`make bench`: the engine, the store and two baselines in one run, one after the other.
 
     .venv/bin/python -m bench [--parts ceiling,celery,engine,store] [--concurrency 64]
-        [--executions 1200] [--chains 2000] [--orchestrators 1]
-        [--orders 600] [--clients 64] [--open-seconds 30]
+        [--executions 1000] [--chains 2000] [--orchestrators 1]
+        [--orders 500] [--clients 32] [--open-seconds 30]
 
 Each phase gets a fresh database and RabbitMQ vhost on the machine's servers (dropped at the
 end). Writes bench/results/<timestamp>.json and .png (and latest.json / latest.png) and prints
@@ -46,7 +46,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--concurrency", type=int, default=64, help="in flight: engine and baselines (64)"
     )
-    parser.add_argument("--executions", type=int, default=1200, help="engine executions (1200)")
+    parser.add_argument("--executions", type=int, default=1000, help="engine executions (1000)")
     parser.add_argument("--chains", type=int, default=2000, help="chains per baseline (2000)")
     parser.add_argument(
         "--orchestrators", type=int, default=1, help="orchestrator processes, engine phase (1)"
@@ -60,8 +60,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--celery-concurrency", type=int, default=8, help="tasks at once per Celery worker (8)"
     )
-    parser.add_argument("--orders", type=int, default=600, help="store, closed loop (600)")
-    parser.add_argument("--clients", type=int, default=64, help="store, closed loop (64)")
+    parser.add_argument("--orders", type=int, default=500, help="store, closed loop (500)")
+    parser.add_argument("--clients", type=int, default=32, help="store, closed loop (32)")
     parser.add_argument(
         "--open-seconds",
         type=float,

@@ -45,8 +45,11 @@ def plot(result: dict[str, Any], path: Path) -> None:
         mean = figures.get("per_second")
         if mean:
             throughput.axhline(mean, color="grey", linestyle="--", linewidth=1)
-            throughput.text(0.01, 0.05, f"mean {mean:.1f}/s", transform=throughput.transAxes)
-        throughput.set_title(f"{title} per second ({width:g} s bins)", fontsize=9, loc="left")
+        throughput.set_title(
+            f"{title} per second ({width:g} s bins; mean {mean or 0:.1f}/s, dashed)",
+            fontsize=9,
+            loc="left",
+        )
         throughput.set_ylabel("per s")
         throughput.set_ylim(bottom=0)
         p50 = [(p["t"], p["p50_ms"]) for p in series if p["p50_ms"] is not None]

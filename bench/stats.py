@@ -66,10 +66,10 @@ def ratio(ours: float | None, theirs: float | None) -> float | None:
     return ours / theirs
 
 
-NICE_BINS = (0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600)
+NICE_BINS = (0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600)
 
 
-def bin_width(seconds: float, most: int = 120) -> float:
+def bin_width(seconds: float, most: int = 50) -> float:
     """The smallest of NICE_BINS that cuts `seconds` into at most `most` bins."""
     for width in NICE_BINS:
         if seconds / width <= most:
@@ -103,7 +103,7 @@ def per_second(samples: Iterable[Sample], bin_seconds: float = 1.0) -> list[dict
 def phase_figures(samples: Sequence[Sample], seconds: float, steps: int = 1) -> dict[str, Any]:
     """The figures of one timed phase: counts, units/s and transitions/s over `seconds`, the
     latency summary of the successful samples, and the series (in bins of `bin_seconds`, chosen
-    so that a run of any length has at most about 120)."""
+    so that a run of any length has at most about 50)."""
     ok = [s for s in samples if s.ok]
     per_unit = rate(len(ok), seconds)
     width = bin_width(seconds)

@@ -45,7 +45,8 @@ def poll_delay(age: float) -> float:
 class Outcomes:
     samples: list[Sample] = field(default_factory=list)
     observed: list[float] = field(default_factory=list)
-    errors: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)  # orders that did not complete
+    poll_errors: Counter[str] = field(default_factory=Counter)  # GETs that failed (retried)
     placed: int = 0
     polls: int = 0
 
@@ -83,10 +84,10 @@ class Shop:
             try:
                 response = await self.client.get(f"/orders/{order_id}")
             except httpx.HTTPError as exc:
-                outcomes.errors[f"GET {type(exc).__name__}"] += 1
+                outcomes.poll_errors[f"GET {type(exc).__name__}"] += 1
                 continue
             if response.status_code != 200:
-                outcomes.errors[f"GET {response.status_code}"] += 1
+                outcomes.poll_errors[f"GET {response.status_code}"] += 1
                 continue
             order = response.json()
             if order["status"] == "PROCESSING":
@@ -191,6 +192,7 @@ def outcome_figures(outcomes: Outcomes, seconds: float) -> dict[str, Any]:
     )
     figures["errors_by_kind"] = dict(outcomes.errors)
     figures["errors"] = sum(outcomes.errors.values())
+    figures["poll_errors_by_kind"] = dict(outcomes.poll_errors)
     figures["observed_latency"] = latency_summary(
         [o for o, s in zip(outcomes.observed, outcomes.samples, strict=True) if s.ok]
     )

@@ -64,10 +64,10 @@ def test_per_second_scales_counts_by_the_bin() -> None:
     assert series[0]["per_second"] == 4.0
 
 
-def test_bin_width_keeps_long_runs_to_about_120_bins() -> None:
-    assert bin_width(5) == 0.1
-    assert bin_width(60) == 0.5
-    assert bin_width(10_000) == 120
+def test_bin_width_keeps_long_runs_to_about_50_bins() -> None:
+    assert bin_width(5) == 0.25
+    assert bin_width(60) == 2
+    assert bin_width(12_500) == 300
 
 
 def test_phase_figures_count_errors_apart_from_latency() -> None:

@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from bench import env
+from bench.cpu import CpuMeter
 from bench.stats import phase_figures, ratio
+from devtools.processes import ServiceProcess
 
 PARTS = ("ceiling", "celery", "engine", "store")
 REPO = Path(__file__).resolve().parent.parent
@@ -98,6 +100,11 @@ def machine() -> dict[str, Any]:
     }
 
 
+def pid(process: ServiceProcess) -> int:
+    assert process.process is not None, f"{process.package} was not started"
+    return process.process.pid
+
+
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -110,9 +117,10 @@ def run_ceiling(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str,
         echo = echo_process(amqp_url, logs)
         echo.start()
         try:
-            samples, seconds = asyncio.run(
-                run_ceiling(database_url, amqp_url, echo, args.chains, args.concurrency)
-            )
+            with CpuMeter({"ceiling script": os.getpid(), "echo": pid(echo)}) as cpu:
+                samples, seconds = asyncio.run(
+                    run_ceiling(database_url, amqp_url, echo, args.chains, args.concurrency)
+                )
         finally:
             echo.stop()
     return {
@@ -120,6 +128,7 @@ def run_ceiling(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str,
         "steps": STEPS,
         "concurrency": args.concurrency,
         **phase_figures(samples, seconds, STEPS),
+        "cpu": cpu.figures(len(samples)),
     }
 
 
@@ -129,9 +138,11 @@ def run_celery(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, 
     with env.fresh(servers) as (_, amqp_url):
         workers = peer.start_workers(amqp_url, logs, args.celery_pool, args.celery_concurrency)
         try:
-            samples, seconds = asyncio.run(
-                peer.run_peer(amqp_url, workers, args.chains, args.concurrency)
-            )
+            pids = {"driver": os.getpid()} | {w.log_path.stem: pid(w) for w in workers}
+            with CpuMeter(pids) as cpu:
+                samples, seconds = asyncio.run(
+                    peer.run_peer(amqp_url, workers, args.chains, args.concurrency)
+                )
         finally:
             peer.stop_workers(workers)
     import celery
@@ -145,6 +156,7 @@ def run_celery(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, 
         f"{args.celery_concurrency}; quorum queues; acks_late, reject_on_worker_lost, "
         "confirm_publish",
         **phase_figures(samples, seconds, STEPS),
+        "cpu": cpu.figures(len(samples)),
     }
 
 
@@ -159,16 +171,20 @@ def run_engine(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, 
         try:
             processes = engine.start_orchestrators(args.orchestrators, database_url, amqp_url, logs)
             echo.start()
-            samples, seconds, transitions = asyncio.run(
-                engine.run_engine(
-                    [p.url for p in processes],
-                    database_url,
-                    amqp_url,
-                    echo,
-                    args.executions,
-                    args.concurrency,
+            pids = {"driver": os.getpid(), "echo": pid(echo)} | {
+                f"orchestrator-{n}": pid(p) for n, p in enumerate(processes)
+            }
+            with CpuMeter(pids) as cpu:
+                samples, seconds, transitions = asyncio.run(
+                    engine.run_engine(
+                        [p.url for p in processes],
+                        database_url,
+                        amqp_url,
+                        echo,
+                        args.executions,
+                        args.concurrency,
+                    )
                 )
-            )
         finally:
             echo.stop()
             for process in processes:
@@ -176,6 +192,11 @@ def run_engine(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, 
     figures = phase_figures(samples, seconds, STEPS)
     figures["transitions"] = transitions
     figures["transitions_per_second"] = transitions / seconds if seconds > 0 else None
+    figures["cpu"] = cpu.figures(len(samples))
+    orchestrator_cpu = sum(v for k, v in cpu.spent.items() if k.startswith("orchestrator"))
+    figures["orchestrator_cpu_ms_per_transition"] = (
+        round(1000 * orchestrator_cpu / transitions, 3) if transitions else None
+    )
     return {
         "unit": "execution",
         "steps": STEPS,
@@ -207,7 +228,8 @@ async def store_phase(args: argparse.Namespace, stack: Any, database_url: str) -
     inventory = stack.url("inventory_service")
     skus = await store.restock(web, inventory, args.orders)
     before = await store.database_size(database_url)
-    with store.MemorySampler(store.stack_pids(stack)) as memory:
+    pids = store.stack_pids(stack)
+    with store.MemorySampler(pids) as memory, CpuMeter(pids | {"driver": os.getpid()}) as cpu:
         closed, closed_seconds = await store.closed_loop(web, skus, args.orders, args.clients)
         closed_figures = store.outcome_figures(closed, closed_seconds)
         result: dict[str, Any] = {
@@ -233,6 +255,7 @@ async def store_phase(args: argparse.Namespace, stack: Any, database_url: str) -
     after = await store.database_size(database_url)
     placed = closed.placed + (opened.placed if result["open"] else 0)
     result["memory"] = memory.figures()
+    result["cpu"] = cpu.figures(placed)
     result["database_growth"] = store.growth(before, after, placed)
     return result
 
@@ -302,7 +325,27 @@ def summary(result: dict[str, Any]) -> str:
     lines.append("")
     for name, value in result["ratios"].items():
         lines.append(f"{name:<48} {number(value, 3)}")
+    cpu_lines = []
+    for part in ("ceiling", "celery", "engine"):
+        if part in phases:
+            unit = phases[part]["unit"]
+            spent = ", ".join(
+                f"{name} {v['ms_per_unit']}" for name, v in phases[part]["cpu"].items()
+            )
+            cpu_lines.append(f"{part}: CPU ms per {unit}: {spent}")
+    if "engine" in phases:
+        per = phases["engine"]["orchestrator_cpu_ms_per_transition"]
+        cpu_lines.append(f"engine: orchestrator CPU ms per transition: {per}")
     if "store" in phases:
+        spent = ", ".join(
+            f"{name} {v['ms_per_unit']}" for name, v in phases["store"]["cpu"].items()
+        )
+        cpu_lines.append(f"store: CPU ms per order: {spent}")
+    if cpu_lines:
+        lines.append("")
+        lines.extend(cpu_lines)
+    if "store" in phases:
+        lines.append("")
         store = phases["store"]
         growth = store["database_growth"]
         per_order = number(growth["database_bytes_per_order"], 0)

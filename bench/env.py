@@ -25,9 +25,10 @@ def servers() -> Iterator[infra.Servers]:
 
 @contextlib.contextmanager
 def fresh(found: infra.Servers) -> Iterator[tuple[str, str]]:
-    """(database_url, amqp_url) of a new database and vhost, both removed on the way out."""
+    """(database_url, amqp_url) of a new database and vhost (named bench_... / bench-...), both
+    removed on the way out."""
     with (
-        infra.fresh_database(found.postgres_admin_url) as database_url,
-        infra.fresh_vhost(found) as amqp_url,
+        infra.fresh_database(found.postgres_admin_url, prefix="bench") as database_url,
+        infra.fresh_vhost(found, prefix="bench") as amqp_url,
     ):
         yield database_url, amqp_url

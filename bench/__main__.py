@@ -43,7 +43,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--parts",
         default=",".join(PARTS),
-        help=f"comma-separated, run in this order: {','.join(PARTS)} (default: all)",
+        help=f"comma-separated, run in the order given (default: {','.join(PARTS)})",
     )
     parser.add_argument(
         "--concurrency", type=int, default=64, help="in flight: engine and baselines (64)"

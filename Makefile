@@ -32,7 +32,7 @@ install: $(VENV)/.synced
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy servicekit orchestrator payment_service inventory_service shipping_service web tests bench scripts
+	$(BIN)/mypy servicekit orchestrator payment_service inventory_service shipping_service web tests bench scripts devtools
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -65,3 +65,11 @@ chaos: install
 	  export TEST_POSTGRES_URL=$(LOCAL_POSTGRES_URL) TEST_AMQP_URL=$(LOCAL_AMQP_URL); \
 	fi; \
 	$(BIN)/python -m tests.chaos --orders $(ORDERS) $(CHAOS_ARGS)
+
+# make bench [BENCH_ARGS="--parts engine --orchestrators 2 --orders 100000"]: the engine, the
+# store and their baselines (a minimal durable round-trip script, a Celery chain) in one run,
+# each phase on a fresh database and vhost; results in bench/results/ (see bench/README.md).
+BENCH_ARGS ?=
+.PHONY: bench
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -24,7 +24,7 @@ from datetime import datetime
 import aio_pika
 import httpx
 
-from tests.e2e.orders import order_request
+from devtools.orders import order_request
 
 STEPS = 3  # charge, hold, ship
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests import infra
+from devtools import infra
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests import infra
+from devtools import infra
 from tests.chaos.run import Settings, run
 from tests.chaos.servers import RESTART_POLICIES
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from devtools.processes import Stack
 from tests.chaos.servers import ServerControl
-from tests.e2e.processes import Stack
 
 SECOND_ORCHESTRATOR = "orchestrator-2"
 SERVICES = ("payment_service", "inventory_service", "shipping_service")

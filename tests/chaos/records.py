@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.processes import Stack
+from devtools.processes import Stack
 
 RETRY_SECONDS = 120.0
 

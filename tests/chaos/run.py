@@ -15,7 +15,8 @@ from pathlib import Path
 import aio_pika
 import httpx
 
-from tests import infra
+from devtools import infra
+from devtools.processes import Stack
 from tests.chaos.checks import (
     Urls,
     check_orders,
@@ -28,7 +29,6 @@ from tests.chaos.disruptions import Disruptor
 from tests.chaos.plan import TOO_MANY, PlannedOrder, plan_orders
 from tests.chaos.records import execution_statuses, get_json
 from tests.chaos.servers import ServerControl
-from tests.e2e.processes import Stack
 
 # Messages the run sends that can never be processed: each must end in its queue's DLQ, and the
 # consumer must go on. (queue, body)

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import asyncpg
 
-from tests.infra import Servers
+from devtools.infra import Servers
 
 RESTART_POLICIES = ("auto", "always", "never")
 

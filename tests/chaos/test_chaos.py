@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from tests import infra
+from devtools import infra
 from tests.chaos.run import Settings, run
 
 pytestmark = pytest.mark.e2e

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devtools.infra import docker_available
 from tests.e2e.orders import order_request
-from tests.infra import docker_available
 
 pytestmark = pytest.mark.compose
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.e2e.processes import Stack
+from devtools.processes import Stack
 
 
 @pytest.fixture(scope="package")

@@ -3,33 +3,13 @@
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 import httpx
 
-ADDRESS = {
-    "name": "Ada Lovelace",
-    "line1": "12 Analytical Row",
-    "city": "London",
-    "postal_code": "N1 9GU",
-    "country": "GB",
-}
-
-
-def order_request(
-    sku: str,
-    quantity: int = 1,
-    *,
-    token: str = "tok_visa",
-    country: str = "GB",
-) -> dict[str, Any]:
-    return {
-        "customer": {"email": f"buyer-{uuid.uuid4().hex[:8]}@example.com"},
-        "items": [{"sku": sku, "quantity": quantity}],
-        "payment": {"token": token},
-        "shipping_address": {**ADDRESS, "country": country},
-    }
+# Re-exported: the tests import the order body from here.
+from devtools.orders import ADDRESS as ADDRESS
+from devtools.orders import order_request as order_request
 
 
 def place(web: httpx.Client, body: dict[str, Any], **headers: str) -> str:

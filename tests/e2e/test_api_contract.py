@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from devtools.processes import Stack
 from tests.e2e.conftest import client_for
 from tests.e2e.orders import order_request, place, stocked_product, wait_finished
-from tests.e2e.processes import Stack
 
 pytestmark = pytest.mark.e2e
 

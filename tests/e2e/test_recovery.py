@@ -17,9 +17,9 @@ import asyncpg
 import httpx
 import pytest
 
+from devtools.processes import Stack
 from servicekit.amqp import Broker
 from tests.e2e.orders import available, order_request, place, wait_finished
-from tests.e2e.processes import Stack
 
 pytestmark = pytest.mark.e2e
 

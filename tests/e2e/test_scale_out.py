@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from devtools.processes import Stack
 from tests.e2e.orders import net_charge, order_request, place, wait_finished
-from tests.e2e.processes import Stack
 
 pytestmark = pytest.mark.e2e
 

@@ -1,7 +1,8 @@
-"""Runs the five services as real processes, the way `make dev` does, for end-to-end tests.
+"""Runs the five services as real processes, the way `make dev` does, for end-to-end tests and
+benchmarks.
 
 Each process gets free ports and this run's database and vhost; its output goes to a log file
-under the pytest temp directory, printed when a test fails to start it."""
+(under the pytest temp directory in tests), printed when a process fails to start."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Where the tests get Postgres and RabbitMQ, and how each run gets its own database and vhost.
+"""Where the tests and benchmarks get Postgres and RabbitMQ, and how each run gets its own
+database and vhost.
 
 Order of preference:
 1. `TEST_POSTGRES_URL` / `TEST_AMQP_URL` (admin URLs of servers already running; `make test`
@@ -93,9 +94,9 @@ async def _admin(url: str, sql: str) -> None:
 
 
 @contextlib.contextmanager
-def fresh_database(admin_url: str) -> Iterator[str]:
+def fresh_database(admin_url: str, prefix: str = "test") -> Iterator[str]:
     """A new, empty database for this run; dropped afterwards."""
-    name = f"test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
     try:
         yield _plain(with_database(admin_url, name))
@@ -104,13 +105,13 @@ def fresh_database(admin_url: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def fresh_vhost(servers: Servers) -> Iterator[str]:
+def fresh_vhost(servers: Servers, prefix: str = "test") -> Iterator[str]:
     """A new RabbitMQ vhost for this run, so two runs never see each other's messages."""
     if servers.rabbitmqctl is None:
         raise RuntimeError(
             "rabbitmqctl is not on PATH: the tests need it to give each run its own vhost"
         )
-    vhost = f"test-{uuid.uuid4().hex[:12]}"
+    vhost = f"{prefix}-{uuid.uuid4().hex[:12]}"
     user = urlsplit(servers.amqp_admin_url).username or "guest"
     ctl = servers.rabbitmqctl
     subprocess.run([*ctl, "add_vhost", vhost], check=True, capture_output=True)

@@ -1,0 +1,409 @@
+"""`make bench`: the engine, the store and two baselines in one run, one after the other.
+
+    .venv/bin/python -m bench [--parts ceiling,celery,engine,store] [--concurrency 64]
+        [--executions 1000] [--chains 2000] [--orchestrators 1]
+        [--orders 500] [--clients 32] [--open-seconds 30]
+
+Each phase gets a fresh database and RabbitMQ vhost on the machine's servers (dropped at the
+end). Writes bench/results/<timestamp>.json and .png (and latest.json / latest.png) and prints
+a summary with our figures as ratios to the baselines measured in the same run. See
+bench/README.md."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import env
+from bench.cpu import CpuMeter
+from bench.stats import phase_figures, ratio
+from devtools.processes import ServiceProcess
+
+PARTS = ("ceiling", "celery", "engine", "store")
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results"
+STEPS = 3
+
+
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=(__doc__ or "").splitlines()[0]
+    )
+    parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help=f"comma-separated, run in the order given (default: {','.join(PARTS)})",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=64, help="in flight: engine and baselines (64)"
+    )
+    parser.add_argument("--executions", type=int, default=1000, help="engine executions (1000)")
+    parser.add_argument("--chains", type=int, default=2000, help="chains per baseline (2000)")
+    parser.add_argument(
+        "--orchestrators", type=int, default=1, help="orchestrator processes, engine phase (1)"
+    )
+    parser.add_argument(
+        "--celery-pool",
+        choices=("threads", "solo", "prefork"),
+        default="threads",
+        help="the Celery workers' pool (threads: one process each, tasks in threads)",
+    )
+    parser.add_argument(
+        "--celery-concurrency", type=int, default=8, help="tasks at once per Celery worker (8)"
+    )
+    parser.add_argument("--orders", type=int, default=500, help="store, closed loop (500)")
+    parser.add_argument("--clients", type=int, default=32, help="store, closed loop (32)")
+    parser.add_argument(
+        "--open-seconds",
+        type=float,
+        default=30,
+        help="store, open loop: about this long at half the closed loop's rate (30; 0: skip)",
+    )
+    parser.add_argument(
+        "--open-orders", type=int, default=None, help="store, open loop: exactly this many"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
+    args = parser.parse_args(argv)
+    args.parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    unknown = set(args.parts) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts {sorted(unknown)}; choose from {PARTS}")
+    return args
+
+
+def machine() -> dict[str, Any]:
+    def git(*words: str) -> str:
+        run = subprocess.run(
+            ["git", "-C", str(REPO), *words], capture_output=True, text=True, check=False
+        )
+        return run.stdout.strip()
+
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "git_commit": git("rev-parse", "HEAD") or "unknown",
+        "git_branch": git("rev-parse", "--abbrev-ref", "HEAD"),
+        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+    }
+
+
+def pid(process: ServiceProcess) -> int:
+    assert process.process is not None, f"{process.package} was not started"
+    return process.process.pid
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_ceiling(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, Any]:
+    from bench.ceiling import run_ceiling
+    from bench.echo import echo_process
+
+    with env.fresh(servers) as (database_url, amqp_url):
+        echo = echo_process(amqp_url, logs)
+        echo.start()
+        try:
+            with CpuMeter({"ceiling script": os.getpid(), "echo": pid(echo)}) as cpu:
+                samples, seconds = asyncio.run(
+                    run_ceiling(database_url, amqp_url, echo, args.chains, args.concurrency)
+                )
+        finally:
+            echo.stop()
+    return {
+        "unit": "chain",
+        "steps": STEPS,
+        "concurrency": args.concurrency,
+        **phase_figures(samples, seconds, STEPS),
+        "cpu": cpu.figures(len(samples)),
+    }
+
+
+def run_celery(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, Any]:
+    from bench import peer
+
+    with env.fresh(servers) as (_, amqp_url):
+        workers = peer.start_workers(amqp_url, logs, args.celery_pool, args.celery_concurrency)
+        try:
+            pids = {"driver": os.getpid()} | {w.log_path.stem: pid(w) for w in workers}
+            with CpuMeter(pids) as cpu:
+                samples, seconds = asyncio.run(
+                    peer.run_peer(amqp_url, workers, args.chains, args.concurrency)
+                )
+        finally:
+            peer.stop_workers(workers)
+    import celery
+
+    return {
+        "unit": "chain",
+        "steps": STEPS,
+        "concurrency": args.concurrency,
+        "celery": celery.__version__,
+        "workers": f"3 workers, one per step queue, pool {args.celery_pool} with concurrency "
+        f"{args.celery_concurrency}; quorum queues; acks_late, reject_on_worker_lost, "
+        "confirm_publish",
+        **phase_figures(samples, seconds, STEPS),
+        "cpu": cpu.figures(len(samples)),
+    }
+
+
+def run_engine(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, Any]:
+    from bench import engine
+    from bench.echo import echo_process
+
+    with env.fresh(servers) as (database_url, amqp_url):
+        log(f"engine: starting {args.orchestrators} orchestrator(s)")
+        echo = echo_process(amqp_url, logs)
+        processes = []
+        try:
+            processes = engine.start_orchestrators(args.orchestrators, database_url, amqp_url, logs)
+            echo.start()
+            pids = {"driver": os.getpid(), "echo": pid(echo)} | {
+                f"orchestrator-{n}": pid(p) for n, p in enumerate(processes)
+            }
+            with CpuMeter(pids) as cpu:
+                samples, seconds, transitions = asyncio.run(
+                    engine.run_engine(
+                        [p.url for p in processes],
+                        database_url,
+                        amqp_url,
+                        echo,
+                        args.executions,
+                        args.concurrency,
+                    )
+                )
+        finally:
+            echo.stop()
+            for process in processes:
+                process.stop()
+    figures = phase_figures(samples, seconds, STEPS)
+    figures["transitions"] = transitions
+    figures["transitions_per_second"] = transitions / seconds if seconds > 0 else None
+    figures["cpu"] = cpu.figures(len(samples))
+    orchestrator_cpu = sum(v for k, v in cpu.spent.items() if k.startswith("orchestrator"))
+    figures["orchestrator_cpu_ms_per_transition"] = (
+        round(1000 * orchestrator_cpu / transitions, 3) if transitions else None
+    )
+    return {
+        "unit": "execution",
+        "steps": STEPS,
+        "concurrency": args.concurrency,
+        "orchestrators": args.orchestrators,
+        **figures,
+    }
+
+
+def run_store(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, Any]:
+    from devtools.processes import Stack
+
+    with env.fresh(servers) as (database_url, amqp_url):
+        stack = Stack.create(database_url, amqp_url, logs)
+        for service in stack.services.values():
+            service.env["LOG_LEVEL"] = "WARNING"
+        log("store: starting the five processes")
+        try:
+            stack.start()
+            return asyncio.run(store_phase(args, stack, database_url))
+        finally:
+            stack.stop()
+
+
+async def store_phase(args: argparse.Namespace, stack: Any, database_url: str) -> dict[str, Any]:
+    from bench import store
+
+    web = stack.url("web")
+    inventory = stack.url("inventory_service")
+    skus = await store.restock(web, inventory, args.orders)
+    before = await store.database_size(database_url)
+    pids = store.stack_pids(stack)
+    with store.MemorySampler(pids) as memory, CpuMeter(pids | {"driver": os.getpid()}) as cpu:
+        closed, closed_seconds = await store.closed_loop(web, skus, args.orders, args.clients)
+        closed_figures = store.outcome_figures(closed, closed_seconds)
+        result: dict[str, Any] = {
+            "unit": "order",
+            "clients": args.clients,
+            "skus": len(skus),
+            "poll": f"GET /orders/{{id}} after max({store.POLL_MIN_SECONDS}s, min("
+            f"{store.POLL_MAX_SECONDS}s, age/2))",
+            "closed": closed_figures,
+            "open": None,
+        }
+        rate = (closed_figures["per_second"] or 0) / 2
+        if rate > 0 and (args.open_orders or args.open_seconds > 0):
+            count = args.open_orders or max(1, round(rate * args.open_seconds))
+            await store.restock(web, inventory, count)
+            opened, open_seconds, peak = await store.open_loop(web, skus, rate, count)
+            result["open_rate"] = rate
+            result["open"] = {
+                **store.outcome_figures(opened, open_seconds),
+                "target_rate": rate,
+                "peak_in_flight": peak,
+            }
+    after = await store.database_size(database_url)
+    placed = closed.placed + (opened.placed if result["open"] else 0)
+    result["memory"] = memory.figures()
+    result["cpu"] = cpu.figures(placed)
+    result["database_growth"] = store.growth(before, after, placed)
+    return result
+
+
+def ratios(phases: dict[str, Any]) -> dict[str, float | None]:
+    def figure(phase: str, *path: str) -> float | None:
+        value: Any = phases.get(phase)
+        for key in path:
+            value = None if value is None else value.get(key)
+        return value
+
+    return {
+        "engine transitions/s / ceiling transitions/s": ratio(
+            figure("engine", "transitions_per_second"),
+            figure("ceiling", "transitions_per_second"),
+        ),
+        "engine executions/s / celery chains/s": ratio(
+            figure("engine", "per_second"), figure("celery", "per_second")
+        ),
+        "store orders/s / ceiling orders/s": ratio(
+            figure("store", "closed", "per_second"), figure("ceiling", "per_second")
+        ),
+    }
+
+
+def summary(result: dict[str, Any]) -> str:
+    def number(value: float | None, digits: int = 1) -> str:
+        return "-" if value is None else f"{value:,.{digits}f}"
+
+    rows = [("phase", "done", "err", "per s", "trans/s", "p50 ms", "p95 ms", "p99 ms")]
+
+    def add(name: str, figures: dict[str, Any] | None) -> None:
+        if not figures:
+            return
+        latency = figures["latency"]
+        rows.append(
+            (
+                name,
+                str(figures["ok"]),
+                str(figures["errors"]),
+                number(figures["per_second"]),
+                number(figures.get("transitions_per_second")),
+                number(latency["p50_ms"]),
+                number(latency["p95_ms"]),
+                number(latency["p99_ms"]),
+            )
+        )
+
+    phases = result["phases"]
+    add("(a) ceiling, chains", phases.get("ceiling"))
+    add("(b) celery, chains", phases.get("celery"))
+    if "engine" in phases:
+        add(f"engine x{phases['engine']['orchestrators']}, executions", phases["engine"])
+    if "store" in phases:
+        store = phases["store"]
+        add(f"store closed x{store['clients']}, orders", store["closed"])
+        add("store open, orders", store.get("open"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    lines.append("")
+    for name, value in result["ratios"].items():
+        lines.append(f"{name:<48} {number(value, 3)}")
+    cpu_lines = []
+    for part in ("ceiling", "celery", "engine"):
+        if part in phases:
+            unit = phases[part]["unit"]
+            spent = ", ".join(
+                f"{name} {v['ms_per_unit']}" for name, v in phases[part]["cpu"].items()
+            )
+            cpu_lines.append(f"{part}: CPU ms per {unit}: {spent}")
+    if "engine" in phases:
+        per = phases["engine"]["orchestrator_cpu_ms_per_transition"]
+        cpu_lines.append(f"engine: orchestrator CPU ms per transition: {per}")
+    if "store" in phases:
+        spent = ", ".join(
+            f"{name} {v['ms_per_unit']}" for name, v in phases["store"]["cpu"].items()
+        )
+        cpu_lines.append(f"store: CPU ms per order: {spent}")
+    if cpu_lines:
+        lines.append("")
+        lines.extend(cpu_lines)
+    if "store" in phases:
+        lines.append("")
+        store = phases["store"]
+        growth = store["database_growth"]
+        per_order = number(growth["database_bytes_per_order"], 0)
+        lines.append(f"{'store: database bytes per order':<48} {per_order}")
+        for name, process in store["memory"].items():
+            lines.append(
+                f"{'store: RSS MB start/end/peak ' + name:<48} "
+                f"{process['start_mb']}/{process['end_mb']}/{process['peak_mb']}"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = arguments(argv)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    result: dict[str, Any] = {
+        "timestamp": stamp,
+        "machine": machine(),
+        "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "phases": {},
+    }
+    began = time.monotonic()
+    logs = Path(tempfile.mkdtemp(prefix="bench-logs-"))
+    try:
+        with env.servers() as servers:
+            for part in args.parts:
+                log(f"== {part}")
+                if part == "ceiling":
+                    result["phases"]["ceiling"] = run_ceiling(args, servers, logs)
+                elif part == "celery":
+                    result["phases"]["celery"] = run_celery(args, servers, logs)
+                elif part == "engine":
+                    result["phases"]["engine"] = run_engine(args, servers, logs)
+                elif part == "store":
+                    result["phases"]["store"] = run_store(args, servers, logs)
+    finally:
+        if args.keep_logs:
+            log(f"process logs kept in {logs}")
+        else:
+            shutil.rmtree(logs, ignore_errors=True)
+    result["seconds"] = round(time.monotonic() - began, 1)
+    result["ratios"] = ratios(result["phases"])
+    write(result, args.out)
+
+
+def write(result: dict[str, Any], out: Path) -> None:
+    from bench.plot import plot
+
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = result["timestamp"]
+    json_path, png_path = out / f"{stamp}.json", out / f"{stamp}.png"
+    json_path.write_text(json.dumps(result, indent=2) + "\n")
+    plot(result, png_path)
+    shutil.copyfile(json_path, out / "latest.json")
+    shutil.copyfile(png_path, out / "latest.png")
+    print(summary(result))
+    print(f"\nresults: {json_path}\nplot:    {png_path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""Phase 1, the engine: executions of three Task states answered at once by the echo worker.
+
+Real orchestrator processes on this phase's database and vhost; executions started over the
+HTTP API (POST /executions), at most `concurrency` unfinished at any time (a new one starts when
+one ends). Latency is from just before the POST to the execution's stopDate as the orchestrator
+recorded it (same machine, same clock), so polling for the end costs no precision."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from bench.echo import QUEUE
+from bench.progress import bar
+from bench.stats import Sample
+from bench.workers import Worker, wait_consuming
+from devtools.processes import ServiceProcess, free_port
+
+STEPS = 3
+MACHINE = "bench-three-steps"
+WORKFLOW = {
+    "Comment": "Three Tasks answered at once: the orchestrator's own cost per transition.",
+    "StartAt": "Step1",
+    "States": {
+        f"Step{n}": {
+            "Type": "Task",
+            "Resource": f"rabbitmq:{QUEUE}",
+            "Parameters": {"taskToken.$": "$$.Task.Token", "step": n},
+            "ResultPath": None,
+            **({"End": True} if n == STEPS else {"Next": f"Step{n + 1}"}),
+        }
+        for n in range(1, STEPS + 1)
+    },
+}
+# How often the driver looks for finished executions (one indexed query for at most
+# `concurrency` ids). Latency does not depend on it; only how soon the next one starts.
+POLL_SECONDS = 0.05
+
+
+def start_orchestrators(
+    count: int, database_url: str, amqp_url: str, workdir: Path
+) -> list[ServiceProcess]:
+    """`count` orchestrators with the bench workflow, healthy (started one after the other:
+    the first migrates the schema)."""
+    workflows = workdir / "workflows"
+    workflows.mkdir(exist_ok=True)
+    (workflows / f"{MACHINE}.asl.json").write_text(json.dumps(WORKFLOW))
+    processes = []
+    for n in range(count):
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "AMQP_URL": amqp_url,
+            "ORCHESTRATOR_PORT": str(port),
+            "WORKFLOWS_DIR": str(workflows),
+            "LOG_LEVEL": "WARNING",
+        }
+        process = ServiceProcess("orchestrator", port, env, workdir / f"orchestrator-{n}.log")
+        processes.append(process)
+        process.start()
+        process.wait_healthy()
+    return processes
+
+
+def _seconds(stamp: datetime) -> float:
+    return stamp.timestamp()
+
+
+async def run_engine(
+    urls: list[str],
+    database_url: str,
+    amqp_url: str,
+    echo: Worker,
+    executions: int,
+    concurrency: int,
+) -> tuple[list[Sample], float, int]:
+    """(samples, seconds, state transitions) for `executions` executions across `urls`, their
+    tasks answered by the `echo` worker process."""
+    await wait_consuming(amqp_url, [echo])
+    connection = await asyncpg.connect(database_url)
+    pending: dict[str, tuple[float, asyncio.Future[tuple[str, datetime]]]] = {}
+    samples: list[Sample] = []
+    progress = bar("engine", executions, "exec")
+    stop_polling = asyncio.Event()
+
+    async def poll() -> None:
+        while not stop_polling.is_set():
+            await asyncio.sleep(POLL_SECONDS)
+            if not pending:
+                continue
+            rows = await connection.fetch(
+                "SELECT execution_id, status, stop_date FROM orchestrator.executions "
+                "WHERE execution_id = ANY($1::text[]) AND status <> 'RUNNING'",
+                list(pending),
+            )
+            for row in rows:
+                entry = pending.pop(row["execution_id"], None)
+                if entry is not None and not entry[1].done():
+                    entry[1].set_result((row["status"], row["stop_date"]))
+
+    try:
+        poller = asyncio.create_task(poll())
+        gate = asyncio.Semaphore(concurrency)
+        async with httpx.AsyncClient(timeout=60) as client:
+            began = time.time()
+
+            async def one(index: int) -> None:
+                async with gate:
+                    started = time.time()
+                    response = await client.post(
+                        f"{urls[index % len(urls)]}/executions",
+                        json={"stateMachineName": MACHINE, "name": uuid.uuid4().hex, "input": {}},
+                    )
+                    response.raise_for_status()
+                    finished: asyncio.Future[tuple[str, datetime]] = (
+                        asyncio.get_running_loop().create_future()
+                    )
+                    pending[response.json()["executionId"]] = (started, finished)
+                    status, stop_date = await asyncio.wait_for(finished, timeout=120)
+                    ended = _seconds(stop_date)
+                    samples.append(Sample(ended - began, ended - started, status == "SUCCEEDED"))
+                    progress.update()
+
+            await asyncio.gather(*(one(i) for i in range(executions)))
+        elapsed = max(s.end for s in samples)
+        progress.close()
+        stop_polling.set()
+        await poller
+        transitions = await connection.fetchval(
+            "SELECT count(*) FROM orchestrator.history_events WHERE type LIKE '%StateEntered'"
+        )
+        return samples, elapsed, int(transitions)
+    finally:
+        stop_polling.set()
+        await connection.close()

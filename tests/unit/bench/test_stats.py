@@ -1,0 +1,94 @@
+"""The benchmark's pure helpers: percentiles, summaries, series and ratios (no timing)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.__main__ import ratios
+from bench.stats import (
+    Sample,
+    bin_width,
+    latency_summary,
+    per_second,
+    percentile,
+    phase_figures,
+    rate,
+    ratio,
+)
+
+
+def test_percentile_interpolates_between_closest_ranks() -> None:
+    values = [4.0, 1.0, 3.0, 2.0]
+    assert percentile(values, 0) == 1.0
+    assert percentile(values, 100) == 4.0
+    assert percentile(values, 50) == 2.5
+    assert percentile(values, 25) == pytest.approx(1.75)
+    assert percentile([7.0], 99) == 7.0
+
+
+def test_percentile_refuses_nothing_and_out_of_range() -> None:
+    with pytest.raises(ValueError):
+        percentile([], 50)
+    with pytest.raises(ValueError):
+        percentile([1.0], 101)
+
+
+def test_latency_summary_in_milliseconds() -> None:
+    summary = latency_summary([0.1, 0.2, 0.3])
+    assert summary["n"] == 3
+    assert summary["p50_ms"] == 200.0
+    assert summary["max_ms"] == 300.0
+    assert latency_summary([])["p50_ms"] is None
+
+
+def test_rate_and_ratio_handle_missing_figures() -> None:
+    assert rate(10, 2.0) == 5.0
+    assert rate(10, 0) is None
+    assert ratio(50.0, 200.0) == 0.25
+    assert ratio(None, 1.0) is None
+    assert ratio(1.0, 0.0) is None
+
+
+def test_per_second_keeps_empty_bins_inside_the_run() -> None:
+    samples = [Sample(0.2, 0.1), Sample(0.7, 0.3), Sample(2.5, 0.2)]
+    series = per_second(samples, 1.0)
+    assert [point["t"] for point in series] == [0, 1, 2]
+    assert [point["per_second"] for point in series] == [2, 0, 1]
+    assert series[1]["p50_ms"] is None
+    assert series[0]["p50_ms"] == 200.0
+    assert per_second([], 1.0) == []
+
+
+def test_per_second_scales_counts_by_the_bin() -> None:
+    series = per_second([Sample(0.1, 0.1), Sample(0.2, 0.1)], 0.5)
+    assert series[0]["per_second"] == 4.0
+
+
+def test_bin_width_keeps_long_runs_to_about_50_bins() -> None:
+    assert bin_width(5) == 0.25
+    assert bin_width(60) == 2
+    assert bin_width(12_500) == 300
+
+
+def test_phase_figures_count_errors_apart_from_latency() -> None:
+    samples = [Sample(1.0, 0.5), Sample(2.0, 9.0, ok=False)]
+    figures = phase_figures(samples, 2.0, steps=3)
+    assert figures["ok"] == 1 and figures["errors"] == 1
+    assert figures["per_second"] == 0.5
+    assert figures["transitions_per_second"] == 1.5
+    assert figures["latency"]["max_ms"] == 500.0
+
+
+def test_ratios_of_ours_to_the_baselines() -> None:
+    phases = {
+        "ceiling": {"per_second": 100.0, "transitions_per_second": 300.0},
+        "celery": {"per_second": 80.0},
+        "engine": {"per_second": 20.0, "transitions_per_second": 60.0},
+        "store": {"closed": {"per_second": 5.0}},
+    }
+    assert ratios(phases) == {
+        "engine transitions/s / ceiling transitions/s": 0.2,
+        "engine executions/s / celery chains/s": 0.25,
+        "store orders/s / ceiling orders/s": 0.05,
+    }
+    assert set(ratios({}).values()) == {None}

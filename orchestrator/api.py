@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,6 +47,15 @@ async def get_registry(request: Request) -> Registry:
 
 OrchestratorDep = Annotated[Orchestrator, Depends(get_orchestrator)]
 RegistryDep = Annotated[Registry, Depends(get_registry)]
+
+
+def _json(
+    model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """The model as JSON, serialized once: the hot routes return it directly, which spares
+    FastAPI validating the returned model against `response_model` a second time (the
+    response_model stays on the route for the OpenAPI document)."""
+    return Response(model.model_dump_json(), status_code, headers, media_type="application/json")
 
 
 def problem(exc: OrchestratorError) -> Problem:
@@ -135,19 +145,25 @@ def _invalid_definition(problems: list[str]) -> Problem:
 # ---- executions ----------------------------------------------------------------------------
 
 
-@router.post("/executions", response_model=Execution, tags=["executions"])
-async def start_execution(
-    body: StartExecutionRequest, orchestrator: OrchestratorDep, response: Response
-) -> Execution:
+@router.post(
+    "/executions",
+    response_model=Execution,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": Execution, "description": "the same name and input: no new one"}},
+    tags=["executions"],
+)
+async def start_execution(body: StartExecutionRequest, orchestrator: OrchestratorDep) -> Response:
     """StartExecution. Idempotent on `name`: 201 when started, 200 when the same name and input
     already exist, 409 when the name exists with another input."""
     try:
         started = await orchestrator.start_execution(body.stateMachineName, body.name, body.input)
     except OrchestratorError as exc:
         raise problem(exc) from exc
-    response.status_code = status.HTTP_201_CREATED if started.created else status.HTTP_200_OK
-    response.headers["Location"] = f"/executions/{started.execution.execution_id}"
-    return Execution.from_row(started.execution)
+    return _json(
+        Execution.from_row(started.execution),
+        status.HTTP_201_CREATED if started.created else status.HTTP_200_OK,
+        {"Location": f"/executions/{started.execution.execution_id}"},
+    )
 
 
 @router.get("/executions", response_model=ExecutionList, tags=["executions"])
@@ -171,38 +187,35 @@ async def list_executions(
 
 
 @router.get("/executions/{execution_id}", response_model=Execution, tags=["executions"])
-async def describe_execution(execution_id: str, orchestrator: OrchestratorDep) -> Execution:
+async def describe_execution(execution_id: str, orchestrator: OrchestratorDep) -> Response:
     try:
-        return Execution.from_row(await orchestrator.describe(execution_id))
+        return _json(Execution.from_row(await orchestrator.describe(execution_id)))
     except OrchestratorError as exc:
         raise problem(exc) from exc
 
 
 @router.get("/executions/{execution_id}/history", response_model=History, tags=["executions"])
 async def execution_history(
-    execution_id: str,
-    orchestrator: OrchestratorDep,
-    session: DbSession,
-    reverseOrder: bool = False,
-) -> History:
+    execution_id: str, orchestrator: OrchestratorDep, reverseOrder: bool = False
+) -> Response:
     """GetExecutionHistory: every event, AWS's event types."""
     try:
-        await orchestrator.describe(execution_id)
+        events = await orchestrator.history(execution_id, reverse=reverseOrder)
     except OrchestratorError as exc:
         raise problem(exc) from exc
-    rows = await queries.history(session, execution_id, reverseOrder)
-    return History(
+    history = History(
         events=[
             HistoryEvent(
-                id=row.event_id,
-                previousEventId=row.previous_event_id,
-                timestamp=row.timestamp,
-                type=row.type,
-                details=row.details,
+                id=event["event_id"],
+                previousEventId=event["previous_event_id"],
+                timestamp=event["timestamp"],
+                type=event["type"],
+                details=event["details"],
             )
-            for row in rows
+            for event in events
         ]
     )
+    return _json(history)
 
 
 @router.post("/executions/{execution_id}/stop", response_model=Execution, tags=["executions"])

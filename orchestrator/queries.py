@@ -1,4 +1,5 @@
-"""Read-side queries of the control API: execution lists and histories."""
+"""Read-side queries of the control API: execution lists (histories are read by
+orchestrator.service.Orchestrator.history, on the hot path's pool)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orchestrator.tables import executions, history_events
+from orchestrator.tables import executions
 
 
 def encode_cursor(start_date: datetime, execution_id: str) -> str:
@@ -52,11 +53,3 @@ async def list_executions(
     page, more = rows[:limit], len(rows) > limit
     next_cursor = encode_cursor(page[-1].start_date, page[-1].execution_id) if more else None
     return list(page), next_cursor
-
-
-async def history(session: AsyncSession, execution_id: str, reverse: bool) -> list[Any]:
-    order = history_events.c.event_id.desc() if reverse else history_events.c.event_id
-    rows = await session.execute(
-        select(history_events).where(history_events.c.execution_id == execution_id).order_by(order)
-    )
-    return list(rows)

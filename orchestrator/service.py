@@ -205,6 +205,16 @@ class Orchestrator:
         async with self._pool.acquire() as connection:
             return await self._load(connection, execution_id)
 
+    async def history(self, execution_id: str, *, reverse: bool = False) -> list[Any]:
+        """GetExecutionHistory's events (records with event_id, previous_event_id, timestamp,
+        type, details); raises ExecutionDoesNotExist for an unknown execution."""
+        async with self._pool.acquire() as connection:
+            query = statements.HISTORY_REVERSED if reverse else statements.HISTORY
+            events = await connection.fetch(query, execution_id)
+            if not events:
+                await self._load(connection, execution_id)  # no events: does it exist at all?
+            return events
+
     # ---- replies, many at a time -------------------------------------------------------
 
     async def _settle_replies(self, batch: Sequence[IncomingReply]) -> list[BaseException | None]:
@@ -216,21 +226,7 @@ class Orchestrator:
         writes.published_ids = published
         try:
             async with self._pool.acquire() as connection, connection.transaction():
-                tokens = {
-                    record["token"]: record
-                    for record in await connection.fetch(
-                        statements.SELECT_TOKENS, [item.reply.task_token for item in batch]
-                    )
-                }
-                open_executions = list(
-                    {t["execution_id"] for t in tokens.values() if t["closed_at"] is None}
-                )
-                rows = {
-                    record["execution_id"]: ExecutionRow.from_record(record)
-                    for record in await connection.fetch(
-                        statements.LOCK_FREE_EXECUTIONS, open_executions
-                    )
-                }
+                tokens, rows = await self._lock_for_replies(connection, batch)
                 states = await self._states_of(connection, rows.values())
                 for item in batch:
                     outcomes.append(self._apply_reply(writes, item, tokens, rows, states))
@@ -242,6 +238,24 @@ class Orchestrator:
         self._count(writes, "reply")
         self._publisher.publish_soon(writes.outbox_messages(returned))
         return outcomes
+
+    async def _lock_for_replies(
+        self, connection: asyncpg.Connection, batch: Sequence[IncomingReply]
+    ) -> tuple[dict[str, Any], dict[str, ExecutionRow]]:
+        """Each reply's token, and the executions they belong to, locked: those no other
+        transaction holds. A token found in neither is unknown or its execution busy; one more
+        query, only then, tells which."""
+        wanted = [item.reply.task_token for item in batch]
+        tokens: dict[str, Any] = {}
+        rows: dict[str, ExecutionRow] = {}
+        for record in await connection.fetch(statements.LOCK_EXECUTIONS_OF_TOKENS, wanted):
+            tokens[record["token"]] = record
+            rows.setdefault(record["execution_id"], ExecutionRow.from_record(record))
+        missing = [token for token in wanted if token not in tokens]
+        if missing:
+            for record in await connection.fetch(statements.SELECT_TOKENS, missing):
+                tokens[record["token"]] = record
+        return tokens, rows
 
     def _apply_reply(
         self,

@@ -125,23 +125,35 @@ ORDER BY execution_id
 FOR UPDATE
 """
 
-# A batch takes the executions no other transaction holds and leaves the rest for its next
-# round: one execution held up elsewhere must not hold up a whole batch.
-LOCK_FREE_EXECUTIONS = """
-SELECT * FROM orchestrator.executions
-WHERE execution_id = ANY($1::text[])
-FOR UPDATE SKIP LOCKED
-"""
-
 LOCK_EXECUTION_SKIP_LOCKED = """
 SELECT * FROM orchestrator.executions WHERE execution_id = $1 FOR UPDATE SKIP LOCKED
 """
 
 SELECT_EXECUTION = "SELECT * FROM orchestrator.executions WHERE execution_id = $1"
 
+# The executions of a batch's reply tokens, locked, and the tokens with them; an execution
+# another transaction holds is skipped (with its tokens) and left for the batch's next round.
+LOCK_EXECUTIONS_OF_TOKENS = """
+SELECT t.token, t.closed_at, e.*
+FROM orchestrator.task_tokens t
+JOIN orchestrator.executions e ON e.execution_id = t.execution_id
+WHERE t.token = ANY($1::text[])
+FOR UPDATE OF e SKIP LOCKED
+"""
+
 SELECT_PARTS = """
 SELECT execution_id, key, value FROM orchestrator.execution_parts
 WHERE execution_id = ANY($1::text[])
+"""
+
+HISTORY = """
+SELECT event_id, previous_event_id, timestamp, type, details FROM orchestrator.history_events
+WHERE execution_id = $1 ORDER BY event_id
+"""
+
+HISTORY_REVERSED = """
+SELECT event_id, previous_event_id, timestamp, type, details FROM orchestrator.history_events
+WHERE execution_id = $1 ORDER BY event_id DESC
 """
 
 SELECT_TOKENS = """

@@ -16,6 +16,7 @@ from orchestrator.entropy import SecureEntropy
 from orchestrator.loops import ResultConsumer, TimerLoop
 from orchestrator.outbox_relay import OutboxPublisher
 from orchestrator.registry import Registry
+from orchestrator.retention import Retention
 from orchestrator.service import Orchestrator
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.tables import SCHEMA
@@ -60,6 +61,11 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
                 )
             ),
         ]
+        if config.execution_retention_days > 0:
+            retention = timedelta(days=config.execution_retention_days)
+            background.append(
+                asyncio.create_task(Retention(pool).run(retention, config.retention_poll_seconds))
+            )
         app.state.resources = resources
         try:
             yield

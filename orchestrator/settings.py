@@ -32,3 +32,7 @@ class OrchestratorSettings(ServiceSettings):
     prefetch: int = 256
     # Published outbox rows are kept this long (for inspection), then deleted.
     outbox_retention_seconds: float = 3600.0
+    # Finished executions (and all their rows) are deleted once they stopped this long ago, as
+    # Step Functions keeps them 90 days; 0 or less keeps them for ever. Looked for this often.
+    execution_retention_days: float = 90.0
+    retention_poll_seconds: float = 3600.0

@@ -106,6 +106,7 @@ outbox = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("published_at", DateTime(timezone=True)),
     Index("ix_outbox_unpublished", "id", postgresql_where=Column("published_at").is_(None)),
+    Index("ix_outbox_execution", "execution_id"),  # retention deletes by execution
 )
 
 timers = Table(
@@ -129,4 +130,5 @@ rejected_replies = Table(
     Column("payload", JSONB),
     Column("stale", Boolean, nullable=False, server_default="false"),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_rejected_replies_execution", "execution_id"),  # retention deletes by execution
 )

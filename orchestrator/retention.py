@@ -61,6 +61,13 @@ WHERE execution_id = ANY(ARRAY(SELECT execution_id FROM doomed))
 """
 
 
+# Replies whose token was never issued name no execution: they go by their own age.
+PRUNE_UNKNOWN_REPLIES = """
+DELETE FROM orchestrator.rejected_replies
+WHERE execution_id IS NULL AND received_at < $1
+"""
+
+
 class Retention:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -76,7 +83,10 @@ class Retention:
         return pruned
 
     async def prune(self, retention: timedelta, batch: int = BATCH) -> int:
-        """Prune batch after batch until one comes back short; returns how many in all."""
+        """Prune batch after batch until one comes back short; returns how many in all. Replies
+        with unknown tokens older than `retention` go too."""
+        async with self._pool.acquire() as connection:
+            await connection.execute(PRUNE_UNKNOWN_REPLIES, datetime.now(UTC) - retention)
         total = 0
         while True:
             pruned = await self.prune_once(retention, batch)

@@ -92,32 +92,66 @@ class CommandWorker:
         )
 
     async def process(self, command: Command) -> TaskReply:
-        inbox = self._inbox
-        async with self._sessions() as session, session.begin():
-            claimed = await session.execute(
-                insert(inbox)
-                .values(message_id=command.task_token, command_type=command.type)
-                .on_conflict_do_nothing()
-                .returning(inbox.c.message_id)
-            )
-            if claimed.first() is None:
-                recorded = await session.scalar(
-                    select(inbox.c.reply).where(inbox.c.message_id == command.task_token)
-                )
-                if recorded is None:  # cannot happen: the reply commits with the claim
-                    raise RuntimeError(f"inbox row {command.task_token} has no reply")
-                DUPLICATES.inc()
-                log.info("command %s was handled before; replaying its reply", command.task_token)
-                return TaskReply.from_json(recorded)
-            try:
-                async with session.begin_nested():
+        try:
+            async with self._sessions() as session, session.begin():
+                if not await self._claim(session, command):
+                    return await self._replay(session, command)
+                try:
                     reply = await self._dispatch(session, command)
-            except CommandRejected as exc:
-                reply = TaskReply.failed(command.task_token, exc.error, exc.cause)
-            await session.execute(
-                update(inbox)
-                .where(inbox.c.message_id == command.task_token)
-                .values(reply=reply.to_json())
-            )
+                except CommandRejected as exc:
+                    # Undo whatever the handler did (and the claim) by leaving the transaction
+                    # with an error; the refusal is recorded on its own below. Rare, so the
+                    # usual path needs no savepoint around the handler.
+                    raise _Refused(exc) from exc
+                await session.execute(
+                    update(self._inbox)
+                    .where(self._inbox.c.message_id == command.task_token)
+                    .values(reply=reply.to_json())
+                )
+        except _Refused as refused:
+            reply = TaskReply.failed(command.task_token, refused.error, refused.cause)
+            async with self._sessions() as session, session.begin():
+                if not await self._claim(session, command, reply):
+                    return await self._replay(session, command)
         COMMANDS_HANDLED.labels(command.type, reply.status).inc()
         return reply
+
+    async def _claim(
+        self, session: AsyncSession, command: Command, reply: TaskReply | None = None
+    ) -> bool:
+        """Insert the command's inbox row (with its reply, when already known); False if a
+        delivery of the same command got there first. A racing delivery waits here, on the
+        row's primary key, until the first one commits."""
+        inbox = self._inbox
+        claimed = await session.execute(
+            insert(inbox)
+            .values(
+                message_id=command.task_token,
+                command_type=command.type,
+                reply=None if reply is None else reply.to_json(),
+            )
+            .on_conflict_do_nothing()
+            .returning(inbox.c.message_id)
+        )
+        return claimed.first() is not None
+
+    async def _replay(self, session: AsyncSession, command: Command) -> TaskReply:
+        """The reply recorded for a command handled before."""
+        inbox = self._inbox
+        recorded = await session.scalar(
+            select(inbox.c.reply).where(inbox.c.message_id == command.task_token)
+        )
+        if recorded is None:  # cannot happen: the reply commits with the claim
+            raise RuntimeError(f"inbox row {command.task_token} has no reply")
+        DUPLICATES.inc()
+        log.info("command %s was handled before; replaying its reply", command.task_token)
+        return TaskReply.from_json(recorded)
+
+
+class _Refused(Exception):
+    """Carries a CommandRejected out of the transaction it must roll back."""
+
+    def __init__(self, rejected: CommandRejected) -> None:
+        super().__init__(str(rejected))
+        self.error = rejected.error
+        self.cause = rejected.cause

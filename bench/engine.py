@@ -14,6 +14,7 @@ import time
 import uuid
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -46,13 +47,20 @@ POLL_SECONDS = 0.05
 
 
 def start_orchestrators(
-    count: int, database_url: str, amqp_url: str, workdir: Path
+    count: int,
+    database_url: str,
+    amqp_url: str,
+    workdir: Path,
+    machines: dict[str, dict[str, Any]] | None = None,
+    label: str = "orchestrator",
 ) -> list[ServiceProcess]:
-    """`count` orchestrators with the bench workflow, healthy (started one after the other:
-    the first migrates the schema)."""
-    workflows = workdir / "workflows"
-    workflows.mkdir(exist_ok=True)
-    (workflows / f"{MACHINE}.asl.json").write_text(json.dumps(WORKFLOW))
+    """`count` orchestrators with `machines` (name: ASL definition; by default this phase's
+    three-step workflow) registered from a workflows directory of their own, logging to
+    `<label>-<n>.log`, healthy (started one after the other: the first migrates the schema)."""
+    workflows = workdir / f"workflows-{uuid.uuid4().hex[:8]}"
+    workflows.mkdir()
+    for name, definition in (machines or {MACHINE: WORKFLOW}).items():
+        (workflows / f"{name}.asl.json").write_text(json.dumps(definition))
     processes = []
     for n in range(count):
         port = free_port()
@@ -64,7 +72,7 @@ def start_orchestrators(
             "WORKFLOWS_DIR": str(workflows),
             "LOG_LEVEL": "WARNING",
         }
-        process = ServiceProcess("orchestrator", port, env, workdir / f"orchestrator-{n}.log")
+        process = ServiceProcess("orchestrator", port, env, workdir / f"{label}-{n}.log")
         processes.append(process)
         process.start()
         process.wait_healthy()

@@ -1,8 +1,9 @@
 """`make bench`: the engine, the store and two baselines in one run, one after the other.
 
-    .venv/bin/python -m bench [--parts ceiling,celery,engine,store] [--concurrency 64]
+    .venv/bin/python -m bench [--parts ceiling,celery,engine,store,map] [--concurrency 64]
         [--executions 1000] [--chains 2000] [--orchestrators 1]
         [--orders 500] [--clients 32] [--open-seconds 30]
+        [--map-sizes 1000,10000] [--map-concurrency 0,40]
 
 Each phase gets a fresh database and RabbitMQ vhost on the machine's servers (dropped at the
 end). Writes bench/results/<timestamp>.json and .png (and latest.json / latest.png) and prints
@@ -30,7 +31,8 @@ from bench.cpu import CpuMeter
 from bench.stats import phase_figures, ratio
 from devtools.processes import ServiceProcess
 
-PARTS = ("ceiling", "celery", "engine", "store")
+PARTS = ("ceiling", "celery", "engine", "store", "map")
+DEFAULT_PARTS = ("ceiling", "celery", "engine", "store")
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 STEPS = 3
@@ -42,8 +44,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--parts",
-        default=",".join(PARTS),
-        help=f"comma-separated, run in the order given (default: {','.join(PARTS)})",
+        default=",".join(DEFAULT_PARTS),
+        help=f"comma-separated, run in the order given, from {','.join(PARTS)} "
+        f"(default: {','.join(DEFAULT_PARTS)})",
     )
     parser.add_argument(
         "--concurrency", type=int, default=64, help="in flight: engine and baselines (64)"
@@ -73,10 +76,27 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--open-orders", type=int, default=None, help="store, open loop: exactly this many"
     )
+    parser.add_argument(
+        "--map-sizes",
+        default="1000,10000",
+        help="map: items per Map, comma-separated (1000,10000)",
+    )
+    parser.add_argument(
+        "--map-concurrency",
+        default="0,40",
+        help="map: the Map's MaxConcurrency, comma-separated; 0 is unbounded (0,40)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
     args = parser.parse_args(argv)
     args.parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    try:
+        args.map_sizes = [int(n) for n in str(args.map_sizes).split(",") if n.strip()]
+        args.map_concurrency = [int(n) for n in str(args.map_concurrency).split(",") if n.strip()]
+    except ValueError:
+        parser.error("--map-sizes and --map-concurrency take comma-separated integers")
+    if not args.map_sizes or min(args.map_sizes) < 1 or min(args.map_concurrency, default=0) < 0:
+        parser.error("--map-sizes must be positive, --map-concurrency 0 or more")
     unknown = set(args.parts) - set(PARTS)
     if unknown:
         parser.error(f"unknown parts {sorted(unknown)}; choose from {PARTS}")
@@ -206,6 +226,48 @@ def run_engine(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, 
     }
 
 
+def run_map(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, Any]:
+    from bench import engine, map_items
+    from bench.echo import echo_process
+
+    runs = []
+    for concurrency in args.map_concurrency:
+        for size in args.map_sizes:
+            with env.fresh(servers) as (database_url, amqp_url):
+                log(f"map: {size} items, MaxConcurrency {concurrency}")
+                echo = echo_process(amqp_url, logs)
+                processes = []
+                try:
+                    processes = engine.start_orchestrators(
+                        1,
+                        database_url,
+                        amqp_url,
+                        logs,
+                        {map_items.MACHINE: map_items.workflow(concurrency)},
+                        label=f"map-{size}-{concurrency}-orchestrator",
+                    )
+                    echo.start()
+                    pids = {
+                        "driver": os.getpid(),
+                        "echo": pid(echo),
+                        "orchestrator": pid(processes[0]),
+                    }
+                    with CpuMeter(pids) as cpu:
+                        figures = asyncio.run(
+                            map_items.run_one(
+                                processes[0].url, database_url, amqp_url, echo, size, concurrency
+                            )
+                        )
+                finally:
+                    echo.stop()
+                    for process in processes:
+                        process.stop()
+            figures["cpu"] = cpu.figures(size)
+            figures["orchestrator_cpu_ms_per_item"] = figures["cpu"]["orchestrator"]["ms_per_unit"]
+            runs.append(figures)
+    return {"unit": "item", "runs": runs, "ratios": map_items.flat_ratios(runs)}
+
+
 def run_store(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, Any]:
     from devtools.processes import Stack
 
@@ -322,9 +384,12 @@ def summary(result: dict[str, Any]) -> str:
         for row in rows
     ]
     lines.insert(1, "-" * len(lines[0]))
-    lines.append("")
-    for name, value in result["ratios"].items():
-        lines.append(f"{name:<48} {number(value, 3)}")
+    if len(rows) == 1:  # only the map part: no timed phase, no ratio to the baselines
+        lines = []
+    else:
+        lines.append("")
+        for name, value in result["ratios"].items():
+            lines.append(f"{name:<48} {number(value, 3)}")
     cpu_lines = []
     for part in ("ceiling", "celery", "engine"):
         if part in phases:
@@ -344,6 +409,8 @@ def summary(result: dict[str, Any]) -> str:
     if cpu_lines:
         lines.append("")
         lines.extend(cpu_lines)
+    if "map" in phases:
+        lines.extend(["", *map_lines(phases["map"])] if lines else map_lines(phases["map"]))
     if "store" in phases:
         lines.append("")
         store = phases["store"]
@@ -356,6 +423,30 @@ def summary(result: dict[str, Any]) -> str:
                 f"{process['start_mb']}/{process['end_mb']}/{process['peak_mb']}"
             )
     return "\n".join(lines)
+
+
+def map_lines(figures: dict[str, Any]) -> list[str]:
+    """The map part's lines of the summary: one per run, then the flatness ratios."""
+    lines = [
+        "map: items x MaxConcurrency: status, start s, total s, ms/item, orchestrator CPU "
+        "ms/item, bytes/item parts+history, WAL bytes/item (server-wide), largest part bytes "
+        "during/after"
+    ]
+    for run in figures["runs"]:
+        per_item = run["table_bytes_per_item"]
+        largest, during = run["largest_part"], run["largest_part_during"]
+        lines.append(
+            f"map {run['items']:>7,} x{run['max_concurrency'] or 'all':<4} {run['status']:<9} "
+            f"start {run['start_seconds']:6.2f} s  total {run['seconds']:8.2f} s  "
+            f"{run['ms_per_item']:7.3f} ms/item  CPU {run['orchestrator_cpu_ms_per_item']} ms/item"
+            f"  {per_item['execution_parts']:.0f}+{per_item['history_events']:.0f} B/item  "
+            f"WAL {run['wal_bytes_per_item']:.0f} B/item  "
+            f"largest part {during['bytes'] if during else '-'}/"
+            f"{largest['bytes'] if largest else '-'} B"
+        )
+    for name, value in figures["ratios"].items():
+        lines.append(f"{name:<48} {'-' if value is None else f'{value:.3f}'}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -381,6 +472,8 @@ def main(argv: list[str] | None = None) -> None:
                     result["phases"]["engine"] = run_engine(args, servers, logs)
                 elif part == "store":
                     result["phases"]["store"] = run_store(args, servers, logs)
+                elif part == "map":
+                    result["phases"]["map"] = run_map(args, servers, logs)
     finally:
         if args.keep_logs:
             log(f"process logs kept in {logs}")

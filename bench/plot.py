@@ -34,7 +34,8 @@ def timed_phases(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 def plot(result: dict[str, Any], path: Path) -> None:
     phases = timed_phases(result)
     memory = result["phases"].get("store", {}).get("memory")
-    rows = len(phases) + (1 if memory else 0)
+    map_part = result["phases"].get("map")
+    rows = max(1, len(phases) + (1 if memory else 0) + (1 if map_part else 0))
     figure, axes = plt.subplots(rows, 2, figsize=(13, 2.6 * rows + 0.8), squeeze=False)
     for row, (title, figures) in enumerate(phases):
         series = figures["series"]
@@ -60,6 +61,24 @@ def plot(result: dict[str, Any], path: Path) -> None:
         latency.set_ylabel("ms")
         latency.set_ylim(bottom=0)
         latency.legend(fontsize=8, loc="upper right")
+    if map_part:
+        ax, text = axes[len(phases)]
+        for run in map_part["runs"]:
+            if run["progress"]:
+                label = f"{run['items']:,} x{run['max_concurrency'] or 'all'}"
+                ax.plot(*zip(*run["progress"], strict=True), label=label, linewidth=1)
+        ax.set_title("map: iterations succeeded (polled every 0.5 s)", fontsize=9, loc="left")
+        ax.set_xlabel("s since the POST", fontsize=8)
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=7, loc="lower right")
+        text.axis("off")
+        lines = [
+            f"{run['items']:,} x{run['max_concurrency'] or 'all'}: {run['status']}, "
+            f"{run['ms_per_item']:.3f} ms/item, CPU {run['orchestrator_cpu_ms_per_item']} ms/item"
+            for run in map_part["runs"]
+        ]
+        lines += [f"{name}: {value}" for name, value in map_part["ratios"].items()]
+        text.text(0, 0.9, "\n".join(lines), family="monospace", fontsize=8, va="top")
     if memory:
         ax = axes[-1][0]
         for name, process in memory.items():

@@ -13,7 +13,18 @@ from datetime import UTC, datetime, timedelta
 
 from aio_pika.abc import AbstractIncomingMessage
 from prometheus_client import Counter
-from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, func, select, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -77,6 +88,26 @@ class CommandWorker:
         self._sessions = sessions
         self._inbox = inbox
         self._dispatch = dispatch
+        # Built once: building a statement per command (and its cache key) cost more CPU than
+        # running it.
+        self._claim_statement = (
+            insert(inbox)
+            .values(
+                message_id=bindparam("token"),
+                command_type=bindparam("type"),
+                reply=bindparam("recorded", type_=JSONB),
+            )
+            .on_conflict_do_nothing()
+            .returning(inbox.c.message_id)
+        )
+        self._record_statement = (
+            update(inbox)
+            .where(inbox.c.message_id == bindparam("token"))
+            .values(reply=bindparam("recorded", type_=JSONB))
+        )
+        self._replay_statement = select(inbox.c.reply).where(
+            inbox.c.message_id == bindparam("token")
+        )
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
         command = Command.from_amqp(
@@ -104,9 +135,8 @@ class CommandWorker:
                     # usual path needs no savepoint around the handler.
                     raise _Refused(exc) from exc
                 await session.execute(
-                    update(self._inbox)
-                    .where(self._inbox.c.message_id == command.task_token)
-                    .values(reply=reply.to_json())
+                    self._record_statement,
+                    {"token": command.task_token, "recorded": reply.to_json()},
                 )
         except _Refused as refused:
             reply = TaskReply.failed(command.task_token, refused.error, refused.cause)
@@ -122,25 +152,19 @@ class CommandWorker:
         """Insert the command's inbox row (with its reply, when already known); False if a
         delivery of the same command got there first. A racing delivery waits here, on the
         row's primary key, until the first one commits."""
-        inbox = self._inbox
         claimed = await session.execute(
-            insert(inbox)
-            .values(
-                message_id=command.task_token,
-                command_type=command.type,
-                reply=None if reply is None else reply.to_json(),
-            )
-            .on_conflict_do_nothing()
-            .returning(inbox.c.message_id)
+            self._claim_statement,
+            {
+                "token": command.task_token,
+                "type": command.type,
+                "recorded": None if reply is None else reply.to_json(),
+            },
         )
         return claimed.first() is not None
 
     async def _replay(self, session: AsyncSession, command: Command) -> TaskReply:
         """The reply recorded for a command handled before."""
-        inbox = self._inbox
-        recorded = await session.scalar(
-            select(inbox.c.reply).where(inbox.c.message_id == command.task_token)
-        )
+        recorded = await session.scalar(self._replay_statement, {"token": command.task_token})
         if recorded is None:  # cannot happen: the reply commits with the claim
             raise RuntimeError(f"inbox row {command.task_token} has no reply")
         DUPLICATES.inc()

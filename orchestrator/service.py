@@ -91,7 +91,7 @@ class Orchestrator:
         entropy: Entropy,
         *,
         max_batch: int = 128,
-        batch_workers: int = 2,
+        batch_workers: int = 1,
         state_cache_size: int = 10_000,
     ) -> None:
         self._pool = pool

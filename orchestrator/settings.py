@@ -24,7 +24,7 @@ class OrchestratorSettings(ServiceSettings):
     database_pool_size: int = 10
     # Replies settled in one transaction at most, and transactions of replies under way at once.
     max_batch: int = 128
-    batch_workers: int = 2
+    batch_workers: int = 1
     # Engine states of running executions kept in memory between their events (a copy, checked
     # against the row's state_version before use), so a big Map's parts are not read per reply.
     state_cache_size: int = 10_000

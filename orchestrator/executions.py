@@ -34,8 +34,8 @@ class ExecutionRow:
             state_machine_name=record["state_machine_name"],
             state_machine_version=record["state_machine_version"],
             status=record["status"],
-            input=record["input"],
-            output=record["output"],
+            input=record.get("input"),  # None where a transition did not read it
+            output=record.get("output"),
             error=record["error"],
             cause=record["cause"],
             start_date=record["start_date"],

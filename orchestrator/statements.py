@@ -118,23 +118,28 @@ UNION ALL
 SELECT NULL, NULL, true FROM created WHERE NOT EXISTS (SELECT 1 FROM new_outbox)
 """
 
-LOCK_EXECUTIONS = """
-SELECT * FROM orchestrator.executions
+# What a transition reads of an execution's row: not its input or output, which can be large
+# (a Map's items) and which the engine keeps in its own state (the "input" part).
+_ROW = """e.execution_id, e.name, e.state_machine_name, e.state_machine_version, e.status, e.error,
+e.cause, e.start_date, e.stop_date, e.event_count, e.redrive_count, e.state_version"""
+
+LOCK_EXECUTIONS = f"""
+SELECT {_ROW} FROM orchestrator.executions e
 WHERE execution_id = ANY($1::text[])
 ORDER BY execution_id
 FOR UPDATE
 """
 
-LOCK_EXECUTION_SKIP_LOCKED = """
-SELECT * FROM orchestrator.executions WHERE execution_id = $1 FOR UPDATE SKIP LOCKED
+LOCK_EXECUTION_SKIP_LOCKED = f"""
+SELECT {_ROW} FROM orchestrator.executions e WHERE execution_id = $1 FOR UPDATE SKIP LOCKED
 """
 
 SELECT_EXECUTION = "SELECT * FROM orchestrator.executions WHERE execution_id = $1"
 
 # The executions of a batch's reply tokens, locked, and the tokens with them; an execution
 # another transaction holds is skipped (with its tokens) and left for the batch's next round.
-LOCK_EXECUTIONS_OF_TOKENS = """
-SELECT t.token, t.closed_at, e.*
+LOCK_EXECUTIONS_OF_TOKENS = f"""
+SELECT t.token, t.closed_at, {_ROW}
 FROM orchestrator.task_tokens t
 JOIN orchestrator.executions e ON e.execution_id = t.execution_id
 WHERE t.token = ANY($1::text[])

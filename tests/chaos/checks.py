@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -108,13 +109,24 @@ def check_stock(
     ]
 
 
+UNPUBLISHED_SETTLE_SECONDS = 15.0
+
+
 async def orchestrator_leftovers(database_url: str) -> tuple[list[str], dict[str, int]]:
     """Violations in the orchestrator's tables, and figures worth printing."""
     connection = await asyncpg.connect(database_url)
     try:
-        unpublished = await connection.fetchval(
-            "SELECT count(*) FROM orchestrator.outbox WHERE published_at IS NULL"
-        )
+        # A command is marked published lazily, after the broker's confirm, and one whose
+        # orchestrator died before marking it is sent again by the relay once it is older than
+        # OUTBOX_GRACE_SECONDS: give both time to settle before counting what never went out.
+        deadline = time.monotonic() + UNPUBLISHED_SETTLE_SECONDS
+        while True:
+            unpublished = await connection.fetchval(
+                "SELECT count(*) FROM orchestrator.outbox WHERE published_at IS NULL"
+            )
+            if not unpublished or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.5)
         figures = {
             "commands published": await connection.fetchval(
                 "SELECT count(*) FROM orchestrator.outbox"

@@ -55,7 +55,7 @@ class _Pending(Generic[T]):
 
 
 class GroupCommit(Generic[T]):
-    def __init__(self, settle: Settle[T], *, max_batch: int = 128, workers: int = 2) -> None:
+    def __init__(self, settle: Settle[T], *, max_batch: int = 128, workers: int = 1) -> None:
         self._settle = settle
         self._max_batch = max_batch
         self._workers = workers

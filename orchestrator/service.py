@@ -329,10 +329,9 @@ class Orchestrator:
                 if taken is None:
                     return  # fired or cancelled already
             else:
-                records = await connection.fetch(statements.LOCK_EXECUTIONS, [execution_id])
-                if not records:
+                record = await connection.fetchrow(statements.LOCK_EXECUTION, execution_id)
+                if record is None:
                     raise ExecutionDoesNotExist(f"no execution {execution_id!r}")
-                record = records[0]
             row = ExecutionRow.from_record(record)
             states = await self._states_of(connection, [row])
             if self._decide(writes, row, states[execution_id], event) is not None:

@@ -36,6 +36,3 @@ class StateCache:
 
     def forget(self, execution_id: str) -> None:
         self._states.pop(execution_id, None)
-
-    def __len__(self) -> int:
-        return len(self._states)

@@ -123,11 +123,8 @@ SELECT NULL, NULL, true FROM created WHERE NOT EXISTS (SELECT 1 FROM new_outbox)
 _ROW = """e.execution_id, e.name, e.state_machine_name, e.state_machine_version, e.status, e.error,
 e.cause, e.start_date, e.stop_date, e.event_count, e.redrive_count, e.state_version"""
 
-LOCK_EXECUTIONS = f"""
-SELECT {_ROW} FROM orchestrator.executions e
-WHERE execution_id = ANY($1::text[])
-ORDER BY execution_id
-FOR UPDATE
+LOCK_EXECUTION = f"""
+SELECT {_ROW} FROM orchestrator.executions e WHERE execution_id = $1 FOR UPDATE
 """
 
 LOCK_EXECUTION_SKIP_LOCKED = f"""

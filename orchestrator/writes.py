@@ -24,6 +24,9 @@ def to_json_text(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+_Rows = list[tuple[Any, ...]]
+
+
 @dataclass(frozen=True)
 class OutboxMessage:
     """One outbox row: a command to publish once its transaction has committed."""
@@ -140,114 +143,75 @@ class WriteSet:
         ]
 
     def arguments(self) -> list[Any]:
-        """$1..$43 of statements.WRITE_DECISIONS, in order."""
-        h_exec, h_id, h_type, h_details = [], [], [], []
+        """$1..$43 of statements.WRITE_DECISIONS, in order: each table's rows gathered as
+        tuples in the order of its unnest() columns, then turned into one array per column."""
+        history: _Rows = []
+        tokens: _Rows = []
+        cancelled: _Rows = []
+        timers: _Rows = []
+        outbox: _Rows = []
+        parts: _Rows = []
+        gone: _Rows = []
+        rows: _Rows = []
         closed: list[str] = []
-        t_token, t_exec, t_state, t_attempt, t_closed = [], [], [], [], []
-        cancel_exec, cancel_id, set_exec, set_id, set_due = [], [], [], [], []
-        o_exec, o_queue, o_id, o_headers, o_body = [], [], [], [], []
-        p_exec, p_key, p_value, gone_exec, gone_key = [], [], [], [], []
-        e_id, e_count, e_status, e_output, e_error, e_cause, e_stop, e_redrives, e_version = (
-            [],
-            [],
-            [],
-            [],
-            [],
-            [],
-            [],
-            [],
-            [],
-        )
         for w in self.executions.values():
             eid = w.execution_id
-            for event_id, type_, details in w.history:
-                h_exec.append(eid)
-                h_id.append(event_id)
-                h_type.append(type_)
-                h_details.append(to_json_text(details))
-            closed.extend(w.closed_before)
+            history += [(eid, n, type_, to_json_text(details)) for n, type_, details in w.history]
+            closed += w.closed_before
             for token, command in w.commands.items():
-                t_token.append(token)
-                t_exec.append(eid)
-                t_state.append(command.state_name)
-                t_attempt.append(command.attempt)
-                t_closed.append(self.now if token in w.closed_here else None)
-                if token not in w.closed_here:
-                    o_exec.append(eid)
-                    o_queue.append(command.queue)
-                    o_id.append(token)
-                    o_headers.append(to_json_text(command_headers(eid, command)))
-                    o_body.append(to_json_text(command.payload))
+                issued_and_closed = token in w.closed_here
+                closed_at = self.now if issued_and_closed else None
+                tokens.append((token, eid, command.state_name, command.attempt, closed_at))
+                if not issued_and_closed:
+                    headers = to_json_text(command_headers(eid, command))
+                    body = to_json_text(command.payload)
+                    outbox.append((eid, command.queue, token, headers, body))
             for timer_id, due in w.timers.items():
                 if due is None:
-                    cancel_exec.append(eid)
-                    cancel_id.append(timer_id)
+                    cancelled.append((eid, timer_id))
                 else:
-                    set_exec.append(eid)
-                    set_id.append(timer_id)
-                    set_due.append(due)
-            for key, value in w.changed_parts.items():
-                p_exec.append(eid)
-                p_key.append(key)
-                p_value.append(to_json_text(value))
-            for key in w.removed_parts:
-                gone_exec.append(eid)
-                gone_key.append(key)
-            outcome = w.outcome
-            e_id.append(eid)
-            e_count.append(w.events)
-            e_status.append(outcome.status if outcome else "RUNNING")
-            e_output.append(to_json_text(outcome.output) if outcome else None)
-            e_error.append(outcome.error if outcome else None)
-            e_cause.append(outcome.cause if outcome else None)
-            e_stop.append(self.now if outcome else None)
-            e_redrives.append(w.redrives)
-            e_version.append(w.new_version)
-        r = self.rejections
+                    timers.append((eid, timer_id, due))
+            parts += [(eid, key, to_json_text(value)) for key, value in w.changed_parts.items()]
+            gone += [(eid, key) for key in w.removed_parts]
+            o = w.outcome
+            rows.append(
+                (
+                    eid,
+                    w.events,
+                    o.status if o else "RUNNING",
+                    to_json_text(o.output) if o else None,
+                    o.error if o else None,
+                    o.cause if o else None,
+                    self.now if o else None,
+                    w.redrives,
+                    w.new_version,
+                )
+            )
+        rejected = [
+            (
+                r.token,
+                r.execution_id,
+                r.status,
+                r.reason,
+                r.via,
+                to_json_text(r.payload),
+                r.execution_id is not None,
+            )
+            for r in self.rejections
+        ]
         return [
             self.now,
-            h_exec,
-            h_id,
-            h_type,
-            h_details,
+            *_columns(history, 4),
             closed,
-            t_token,
-            t_exec,
-            t_state,
-            t_attempt,
-            t_closed,
-            cancel_exec,
-            cancel_id,
-            set_exec,
-            set_id,
-            set_due,
-            o_exec,
-            o_queue,
-            o_id,
-            o_headers,
-            o_body,
+            *_columns(tokens, 5),
+            *_columns(cancelled, 2),
+            *_columns(timers, 3),
+            *_columns(outbox, 5),
             self.published_ids,
-            [x.token for x in r],
-            [x.execution_id for x in r],
-            [x.status for x in r],
-            [x.reason for x in r],
-            [x.via for x in r],
-            [to_json_text(x.payload) for x in r],
-            [x.execution_id is not None for x in r],
-            p_exec,
-            p_key,
-            p_value,
-            gone_exec,
-            gone_key,
-            e_id,
-            e_count,
-            e_status,
-            e_output,
-            e_error,
-            e_cause,
-            e_stop,
-            e_redrives,
-            e_version,
+            *_columns(rejected, 7),
+            *_columns(parts, 3),
+            *_columns(gone, 2),
+            *_columns(rows, 9),
         ]
 
     def outbox_messages(self, returned: list[Any]) -> list[OutboxMessage]:
@@ -264,3 +228,10 @@ class WriteSet:
             )
             for execution_id, command in self.commands()
         ]
+
+
+def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows of `width` values as `width` columns (an unnest() of parallel arrays)."""
+    return (
+        [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+    )

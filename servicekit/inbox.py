@@ -124,21 +124,18 @@ class CommandWorker:
 
     async def process(self, command: Command) -> TaskReply:
         try:
+            # A refusal (CommandRejected, raised only by the handler) leaves this block with an
+            # error, which rolls back whatever the handler did and the claim; it is recorded on
+            # its own below. Refusals are rare, so the usual path needs no savepoint.
             async with self._sessions() as session, session.begin():
                 if not await self._claim(session, command):
                     return await self._replay(session, command)
-                try:
-                    reply = await self._dispatch(session, command)
-                except CommandRejected as exc:
-                    # Undo whatever the handler did (and the claim) by leaving the transaction
-                    # with an error; the refusal is recorded on its own below. Rare, so the
-                    # usual path needs no savepoint around the handler.
-                    raise _Refused(exc) from exc
+                reply = await self._dispatch(session, command)
                 await session.execute(
                     self._record_statement,
                     {"token": command.task_token, "recorded": reply.to_json()},
                 )
-        except _Refused as refused:
+        except CommandRejected as refused:
             reply = TaskReply.failed(command.task_token, refused.error, refused.cause)
             async with self._sessions() as session, session.begin():
                 if not await self._claim(session, command, reply):
@@ -170,12 +167,3 @@ class CommandWorker:
         DUPLICATES.inc()
         log.info("command %s was handled before; replaying its reply", command.task_token)
         return TaskReply.from_json(recorded)
-
-
-class _Refused(Exception):
-    """Carries a CommandRejected out of the transaction it must roll back."""
-
-    def __init__(self, rejected: CommandRejected) -> None:
-        super().__init__(str(rejected))
-        self.error = rejected.error
-        self.cause = rejected.cause

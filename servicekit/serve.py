@@ -7,7 +7,20 @@ from fastapi import FastAPI
 
 from servicekit.logs import configure_logging
 
+# How long an idle keep-alive connection stays open. Longer than any client's own idle expiry
+# (httpx keeps pooled connections 5 s, as uvicorn's default here was): with equal timeouts a
+# client could send on a connection at the instant the server closes it, and an idempotent GET
+# between two services failed with ReadError('') now and then.
+KEEP_ALIVE_SECONDS = 75
+
 
 def serve(app: FastAPI, host: str, port: int, log_level: str) -> None:
     configure_logging(log_level)
-    uvicorn.run(app, host=host, port=port, log_level=log_level.lower(), log_config=None)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level.lower(),
+        log_config=None,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )

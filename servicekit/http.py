@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.docs import install_offline_docs
 from servicekit.problems import install_problem_handlers
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -49,7 +50,8 @@ async def metrics() -> Response:
 
 
 def create_service_app(title: str, lifespan: Lifespan, **kwargs: Any) -> FastAPI:
-    app = FastAPI(title=title, lifespan=lifespan, **kwargs)
+    app = FastAPI(title=title, lifespan=lifespan, docs_url=None, redoc_url=None, **kwargs)
+    install_offline_docs(app)
     install_problem_handlers(app)
     app.include_router(ops_router)
     return app

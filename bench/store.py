@@ -11,6 +11,7 @@ RSS is sampled, and the database's size is taken before and after."""
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import threading
 import time
@@ -19,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 import asyncpg
-import httpx
 import psutil
 
 from bench.progress import bar
@@ -35,6 +36,7 @@ from devtools.processes import Stack
 POLL_MIN_SECONDS = 0.1
 POLL_MAX_SECONDS = 1.0
 ORDER_TIMEOUT_SECONDS = 120.0
+TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
 def poll_delay(age: float) -> float:
@@ -54,7 +56,7 @@ class Outcomes:
 class Shop:
     """One order at a time, as a client of web's REST API does it."""
 
-    def __init__(self, client: httpx.AsyncClient, skus: list[str], began: float) -> None:
+    def __init__(self, client: aiohttp.ClientSession, skus: list[str], began: float) -> None:
         self.client = client
         self.skus = skus
         self.began = began
@@ -65,15 +67,16 @@ class Shop:
         self.count += 1
         started = time.time()
         try:
-            placed = await self.client.post("/orders", json=order_request(sku))
-        except httpx.HTTPError as exc:
+            async with self.client.post("/orders", json=order_request(sku)) as placed:
+                status, body = placed.status, await placed.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
             outcomes.errors[f"POST {type(exc).__name__}"] += 1
             return
-        if placed.status_code != 202:
-            outcomes.errors[f"POST {placed.status_code}"] += 1
+        if status != 202:
+            outcomes.errors[f"POST {status}"] += 1
             return
         outcomes.placed += 1
-        order_id = placed.json()["order_id"]
+        order_id = json.loads(body)["order_id"]
         while True:
             age = time.time() - started
             if age > ORDER_TIMEOUT_SECONDS:
@@ -82,14 +85,15 @@ class Shop:
             await asyncio.sleep(poll_delay(age))
             outcomes.polls += 1
             try:
-                response = await self.client.get(f"/orders/{order_id}")
-            except httpx.HTTPError as exc:
+                async with self.client.get(f"/orders/{order_id}") as response:
+                    status, body = response.status, await response.read()
+            except (aiohttp.ClientError, TimeoutError) as exc:
                 outcomes.poll_errors[f"GET {type(exc).__name__}"] += 1
                 continue
-            if response.status_code != 200:
-                outcomes.poll_errors[f"GET {response.status_code}"] += 1
+            if status != 200:
+                outcomes.poll_errors[f"GET {status}"] += 1
                 continue
-            order = response.json()
+            order = json.loads(body)
             if order["status"] == "PROCESSING":
                 continue
             seen = time.time()
@@ -105,18 +109,18 @@ class Shop:
 
 async def restock(web_url: str, inventory_url: str, orders: int) -> list[str]:
     """Enough stock on every product for `orders` orders of one unit spread over them."""
-    async with httpx.AsyncClient(timeout=30) as client:
-        products = (await client.get(f"{web_url}/products")).raise_for_status().json()
+    async with aiohttp.ClientSession(timeout=TIMEOUT, raise_for_status=True) as client:
+        async with client.get(f"{web_url}/products") as response:
+            products = await response.json()
         skus = sorted(p["sku"] for p in products)
         each = orders // len(skus) + 10
         for sku in skus:
             left = each
             while left > 0:
                 chunk = min(left, 1_000_000)
-                response = await client.post(
-                    f"{inventory_url}/items/{sku}/restock", json={"quantity": chunk}
-                )
-                response.raise_for_status()
+                restock_url = f"{inventory_url}/items/{sku}/restock"
+                async with client.post(restock_url, json={"quantity": chunk}):
+                    pass
                 left -= chunk
     return skus
 
@@ -126,8 +130,8 @@ async def closed_loop(
 ) -> tuple[Outcomes, float]:
     outcomes = Outcomes()
     progress = bar(f"store closed x{clients}", orders, "order")
-    limits = httpx.Limits(max_connections=clients + 8, max_keepalive_connections=clients + 8)
-    async with httpx.AsyncClient(base_url=web_url, timeout=30, limits=limits) as client:
+    connector = aiohttp.TCPConnector(limit=clients + 8)
+    async with aiohttp.ClientSession(web_url, connector=connector, timeout=TIMEOUT) as client:
         began = time.time()
         shop = Shop(client, skus, began)
         remaining = orders
@@ -154,9 +158,8 @@ async def open_loop(
     progress = bar(f"store open {rate:.1f}/s", orders, "order")
     arrivals = random.Random(seed)
     in_flight = peak = 0
-    async with httpx.AsyncClient(
-        base_url=web_url, timeout=30, limits=httpx.Limits(max_connections=256)
-    ) as client:
+    connector = aiohttp.TCPConnector(limit=256)
+    async with aiohttp.ClientSession(web_url, connector=connector, timeout=TIMEOUT) as client:
         began = time.time()
         shop = Shop(client, skus, began)
 

@@ -7,7 +7,6 @@ import inspect
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
-import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -28,6 +27,7 @@ from web.errors import (
 from web.orchestrator import Orchestrator, OrchestratorClient
 from web.routes import router
 from web.settings import WebSettings
+from web.upstream import Upstream
 
 DESCRIPTION = """The shop's public API. Products come from inventory's catalog; an order is an
 execution of the `order-fulfillment` workflow (charge, hold the items, ship; undo on failure).
@@ -98,13 +98,15 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            timeout = httpx.Timeout(config.upstream_timeout_seconds)
+            timeout = config.upstream_timeout_seconds
             if orchestrator is None:
-                http = httpx.AsyncClient(base_url=config.orchestrator_url, timeout=timeout)
-                app.state.orchestrator = OrchestratorClient(await stack.enter_async_context(http))
+                upstream = Upstream("orchestrator", config.orchestrator_url, timeout)
+                app.state.orchestrator = OrchestratorClient(
+                    await stack.enter_async_context(upstream)
+                )
             if catalog is None:
-                http = httpx.AsyncClient(base_url=config.inventory_url, timeout=timeout)
-                app.state.catalog = CatalogClient(await stack.enter_async_context(http))
+                upstream = Upstream("inventory", config.inventory_url, timeout)
+                app.state.catalog = CatalogClient(await stack.enter_async_context(upstream))
             app.state.resources = Upstreams(app.state.orchestrator, app.state.catalog)
             yield
 

@@ -5,13 +5,10 @@ from __future__ import annotations
 from typing import Protocol
 from urllib.parse import quote
 
-import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from web import upstream
 from web.errors import UpstreamError
-
-INVENTORY = "inventory"
+from web.upstream import Upstream
 
 
 class CatalogItem(BaseModel):
@@ -46,31 +43,33 @@ class Catalog(Protocol):
 
 
 class CatalogClient:
-    """`Catalog` over HTTP; `http` has inventory's base URL."""
+    """`Catalog` over HTTP."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self._http = http
+    def __init__(self, inventory: Upstream) -> None:
+        self._inventory = inventory
 
     async def list_items(self) -> list[CatalogItem]:
-        response = await upstream.request(self._http, INVENTORY, "GET", "/items")
+        response = await self._inventory.request("GET", "/items")
         if response.status_code != 200:
-            raise upstream.unexpected(INVENTORY, response)
+            raise self._inventory.unexpected(response)
         try:
-            return _ITEMS.validate_python(upstream.json_body(INVENTORY, response))
+            return _ITEMS.validate_python(self._inventory.json_of(response))
         except ValidationError as exc:
-            raise UpstreamError(INVENTORY, f"an item list of the wrong shape: {exc}") from exc
+            raise UpstreamError(
+                self._inventory.name, f"an item list of the wrong shape: {exc}"
+            ) from exc
 
     async def get_item(self, sku: str) -> CatalogItem | None:
         path = "/items/" + quote(sku, safe="")
-        response = await upstream.request(self._http, INVENTORY, "GET", path)
+        response = await self._inventory.request("GET", path)
         if response.status_code == 404:
             return None
         if response.status_code != 200:
-            raise upstream.unexpected(INVENTORY, response)
+            raise self._inventory.unexpected(response)
         try:
-            return CatalogItem.model_validate(upstream.json_body(INVENTORY, response))
+            return CatalogItem.model_validate(self._inventory.json_of(response))
         except ValidationError as exc:
-            raise UpstreamError(INVENTORY, f"an item of the wrong shape: {exc}") from exc
+            raise UpstreamError(self._inventory.name, f"an item of the wrong shape: {exc}") from exc
 
     async def health(self) -> str:
-        return await upstream.health(self._http)
+        return await self._inventory.health()

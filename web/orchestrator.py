@@ -7,14 +7,11 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from web import upstream
 from web.errors import InvalidCursor, UpstreamError
-
-ORCHESTRATOR = "orchestrator"
+from web.upstream import Upstream, UpstreamResponse
 
 
 def parse_json_text(value: Any) -> Any:
@@ -105,40 +102,42 @@ class Orchestrator(Protocol):
         ...
 
 
-def _parse(model: type[_M], response: httpx.Response) -> _M:
+def _parse(orchestrator: Upstream, model: type[_M], response: UpstreamResponse) -> _M:
     try:
-        return model.model_validate(upstream.json_body(ORCHESTRATOR, response))
+        return model.model_validate(orchestrator.json_of(response))
     except ValidationError as exc:
-        raise UpstreamError(ORCHESTRATOR, f"a {model.__name__} of the wrong shape: {exc}") from exc
+        raise UpstreamError(
+            orchestrator.name, f"a {model.__name__} of the wrong shape: {exc}"
+        ) from exc
 
 
 class OrchestratorClient:
-    """`Orchestrator` over HTTP; `http` has the orchestrator's base URL."""
+    """`Orchestrator` over HTTP."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self._http = http
+    def __init__(self, orchestrator: Upstream) -> None:
+        self._orchestrator = orchestrator
 
-    async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        return await upstream.request(self._http, ORCHESTRATOR, method, url, **kwargs)
+    async def _call(self, method: str, url: str, **kwargs: Any) -> UpstreamResponse:
+        return await self._orchestrator.request(method, url, **kwargs)
 
     async def start_execution(
         self, state_machine: str, name: str, execution_input: dict[str, Any]
     ) -> Execution:
         body = {"stateMachineName": state_machine, "name": name, "input": execution_input}
-        response = await self._call("POST", "/executions", json=body)
+        response = await self._call("POST", "/executions", json_body=body)
         if response.status_code == 409:
             raise ExecutionAlreadyExists(f"{state_machine}:{name}")
         if response.status_code not in (200, 201):
-            raise upstream.unexpected(ORCHESTRATOR, response)
-        return _parse(Execution, response)
+            raise self._orchestrator.unexpected(response)
+        return _parse(self._orchestrator, Execution, response)
 
     async def describe_execution(self, execution_id: str) -> Execution | None:
         response = await self._call("GET", "/executions/" + quote(execution_id, safe=":"))
         if response.status_code == 404:
             return None
         if response.status_code != 200:
-            raise upstream.unexpected(ORCHESTRATOR, response)
-        return _parse(Execution, response)
+            raise self._orchestrator.unexpected(response)
+        return _parse(self._orchestrator, Execution, response)
 
     async def get_history(self, execution_id: str) -> list[HistoryEvent] | None:
         url = "/executions/" + quote(execution_id, safe=":") + "/history"
@@ -146,8 +145,8 @@ class OrchestratorClient:
         if response.status_code == 404:
             return None
         if response.status_code != 200:
-            raise upstream.unexpected(ORCHESTRATOR, response)
-        return _parse(_History, response).events
+            raise self._orchestrator.unexpected(response)
+        return _parse(self._orchestrator, _History, response).events
 
     async def list_executions(
         self, state_machine: str, limit: int, cursor: str | None
@@ -159,8 +158,8 @@ class OrchestratorClient:
         if response.status_code in (400, 422) and cursor is not None:
             raise InvalidCursor(f"the orchestrator does not know cursor {cursor!r}")
         if response.status_code != 200:
-            raise upstream.unexpected(ORCHESTRATOR, response)
-        return _parse(ExecutionPage, response)
+            raise self._orchestrator.unexpected(response)
+        return _parse(self._orchestrator, ExecutionPage, response)
 
     async def health(self) -> str:
-        return await upstream.health(self._http)
+        return await self._orchestrator.health()

@@ -1,18 +1,23 @@
-"""The real HTTP clients against a fake transport: the orchestrator's and inventory's wire API."""
+"""The real HTTP clients against a small local server: the orchestrator's and inventory's wire
+API as web sends and reads it (real sockets, a handler per test standing in for the upstream)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
 
-import httpx
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from web.catalog import CatalogClient
 from web.errors import InvalidCursor, UpstreamError, UpstreamUnavailable
 from web.orchestrator import ExecutionAlreadyExists, OrchestratorClient
+from web.upstream import Upstream
 
-Handler = Callable[[httpx.Request], httpx.Response]
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 EXECUTION = {
     "executionId": "order-fulfillment:abc",
@@ -29,49 +34,68 @@ EXECUTION = {
 }
 
 
-def _http(handler: Handler, base_url: str = "http://upstream") -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url=base_url)
+@contextlib.asynccontextmanager
+async def _upstream(handler: Handler, name: str = "orchestrator") -> AsyncIterator[Upstream]:
+    """An Upstream client on a local server that answers every request with `handler`."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    async with TestServer(app) as server, Upstream(name, str(server.make_url("")), 5) as client:
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def _nobody_listening(name: str) -> AsyncIterator[Upstream]:
+    """An Upstream client on a port where nothing listens (connection refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    async with Upstream(name, f"http://127.0.0.1:{port}", 5) as client:
+        yield client
+
+
+def _json(status: int, body: object, content_type: str = "application/json") -> web.Response:
+    return web.Response(status=status, text=json.dumps(body), content_type=content_type)
 
 
 async def test_start_execution_posts_the_contract_body() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[tuple[str, str, object]] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(201, json=EXECUTION)
+    async def handler(request: web.Request) -> web.Response:
+        seen.append((request.method, request.path, await request.json()))
+        return _json(201, EXECUTION)
 
-    async with _http(handler) as http:
-        started = await OrchestratorClient(http).start_execution(
+    async with _upstream(handler) as upstream:
+        started = await OrchestratorClient(upstream).start_execution(
             "order-fulfillment", "abc", {"order_id": "abc"}
         )
-    [request] = seen
-    assert (request.method, request.url.path) == ("POST", "/executions")
-    assert json.loads(request.content) == {
-        "stateMachineName": "order-fulfillment",
-        "name": "abc",
-        "input": {"order_id": "abc"},
-    }
+    assert seen == [
+        (
+            "POST",
+            "/executions",
+            {"stateMachineName": "order-fulfillment", "name": "abc", "input": {"order_id": "abc"}},
+        )
+    ]
     assert started.execution_id == "order-fulfillment:abc"
     assert started.output == {"payment_id": "pay_1"}  # JSON text decoded
     assert started.stop_date is not None
 
 
 async def test_start_execution_409_is_already_exists() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
+    async def handler(request: web.Request) -> web.Response:
         body = {"title": "ExecutionAlreadyExists", "status": 409, "detail": "x"}
-        return httpx.Response(409, json=body, headers={"content-type": "application/problem+json"})
+        return _json(409, body, "application/problem+json")
 
-    async with _http(handler) as http:
+    async with _upstream(handler) as upstream:
         with pytest.raises(ExecutionAlreadyExists):
-            await OrchestratorClient(http).start_execution("order-fulfillment", "abc", {})
+            await OrchestratorClient(upstream).start_execution("order-fulfillment", "abc", {})
 
 
 async def test_describe_and_history_use_the_execution_id_path() -> None:
     paths: list[str] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        paths.append(request.url.raw_path.decode())
-        if request.url.path.endswith("/history"):
+    async def handler(request: web.Request) -> web.Response:
+        paths.append(request.raw_path)
+        if request.path.endswith("/history"):
             events = [
                 {
                     "id": 1,
@@ -88,11 +112,11 @@ async def test_describe_and_history_use_the_execution_id_path() -> None:
                     "details": {"name": "ChargePayment"},
                 },
             ]
-            return httpx.Response(200, json={"events": events})
-        return httpx.Response(200, json=EXECUTION)
+            return _json(200, {"events": events})
+        return _json(200, EXECUTION)
 
-    async with _http(handler) as http:
-        client = OrchestratorClient(http)
+    async with _upstream(handler) as upstream:
+        client = OrchestratorClient(upstream)
         described = await client.describe_execution("order-fulfillment:abc")
         history = await client.get_history("order-fulfillment:abc")
     assert paths == [
@@ -108,84 +132,91 @@ async def test_describe_and_history_use_the_execution_id_path() -> None:
 
 
 async def test_unknown_execution_is_none() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(404, json={"title": "ExecutionDoesNotExist"})
+    async def handler(request: web.Request) -> web.Response:
+        return _json(404, {"title": "ExecutionDoesNotExist"})
 
-    async with _http(handler) as http:
-        client = OrchestratorClient(http)
+    async with _upstream(handler) as upstream:
+        client = OrchestratorClient(upstream)
         assert await client.describe_execution("order-fulfillment:nope") is None
         assert await client.get_history("order-fulfillment:nope") is None
 
 
 async def test_list_executions_passes_paging() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[dict[str, str]] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json={"executions": [EXECUTION], "nextCursor": "c2"})
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(dict(request.query))
+        return _json(200, {"executions": [EXECUTION], "nextCursor": "c2"})
 
-    async with _http(handler) as http:
-        page = await OrchestratorClient(http).list_executions("order-fulfillment", 5, "c1")
-    assert dict(seen[0].url.params) == {
-        "stateMachineName": "order-fulfillment",
-        "limit": "5",
-        "cursor": "c1",
-    }
+    async with _upstream(handler) as upstream:
+        page = await OrchestratorClient(upstream).list_executions("order-fulfillment", 5, "c1")
+    assert seen == [{"stateMachineName": "order-fulfillment", "limit": "5", "cursor": "c1"}]
     assert page.next_cursor == "c2"
     assert [e.name for e in page.executions] == ["abc"]
 
 
 async def test_list_with_a_rejected_cursor_is_invalid_cursor() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(400, json={"title": "bad cursor"})
+    async def handler(request: web.Request) -> web.Response:
+        return _json(400, {"title": "bad cursor"})
 
-    async with _http(handler) as http:
+    async with _upstream(handler) as upstream:
         with pytest.raises(InvalidCursor):
-            await OrchestratorClient(http).list_executions("order-fulfillment", 5, "zz")
+            await OrchestratorClient(upstream).list_executions("order-fulfillment", 5, "zz")
 
 
-def _refuse(request: httpx.Request) -> httpx.Response:
-    raise httpx.ConnectError("connection refused", request=request)
-
-
-@pytest.mark.parametrize(
-    "handler",
-    [_refuse, lambda request: httpx.Response(503, text="starting")],
-    ids=["unreachable", "5xx"],
-)
-async def test_unavailable_orchestrator(handler: Handler) -> None:
-    async with _http(handler) as http:
-        client = OrchestratorClient(http)
+async def test_unreachable_orchestrator() -> None:
+    async with _nobody_listening("orchestrator") as upstream:
+        client = OrchestratorClient(upstream)
         with pytest.raises(UpstreamUnavailable, match="orchestrator"):
             await client.describe_execution("order-fulfillment:abc")
         assert (await client.health()).startswith("unavailable")
 
 
-async def test_malformed_orchestrator_answer_is_upstream_error() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"unexpected": True})
+async def test_orchestrator_answering_5xx_is_unavailable() -> None:
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(status=503, text="starting")
 
-    async with _http(handler) as http:
+    async with _upstream(handler) as upstream:
+        client = OrchestratorClient(upstream)
+        with pytest.raises(UpstreamUnavailable, match="orchestrator"):
+            await client.describe_execution("order-fulfillment:abc")
+        assert await client.health() == "unavailable: HTTP 503"
+
+
+async def test_malformed_orchestrator_answer_is_upstream_error() -> None:
+    async def handler(request: web.Request) -> web.Response:
+        return _json(200, {"unexpected": True})
+
+    async with _upstream(handler) as upstream:
         with pytest.raises(UpstreamError):
-            await OrchestratorClient(http).describe_execution("order-fulfillment:abc")
+            await OrchestratorClient(upstream).describe_execution("order-fulfillment:abc")
+
+
+async def test_a_body_that_is_not_json_is_upstream_error() -> None:
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(status=200, text="<html>proxy error</html>")
+
+    async with _upstream(handler) as upstream:
+        with pytest.raises(UpstreamError, match="not JSON"):
+            await OrchestratorClient(upstream).describe_execution("order-fulfillment:abc")
 
 
 async def test_catalog_client() -> None:
     tee = {"sku": "TEE/1", "name": "T", "price_cents": 100, "currency": "EUR", "available": 2}
     paths: list[str] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        paths.append(request.url.raw_path.decode())
-        if request.url.raw_path == b"/items":
-            return httpx.Response(200, json=[tee])
-        if request.url.raw_path == b"/items/TEE%2F1":
-            return httpx.Response(200, json=tee)
-        if request.url.path == "/healthz":
-            return httpx.Response(200, json={"status": "ok"})
-        return httpx.Response(404, json={"title": "not found"})
+    async def handler(request: web.Request) -> web.Response:
+        paths.append(request.raw_path)
+        if request.raw_path == "/items":
+            return _json(200, [tee])
+        if request.raw_path == "/items/TEE%2F1":
+            return _json(200, tee)
+        if request.path == "/healthz":
+            return _json(200, {"status": "ok"})
+        return _json(404, {"title": "not found"})
 
-    async with _http(handler) as http:
-        catalog = CatalogClient(http)
+    async with _upstream(handler, "inventory") as upstream:
+        catalog = CatalogClient(upstream)
         assert [i.sku for i in await catalog.list_items()] == ["TEE/1"]
         found = await catalog.get_item("TEE/1")
         assert found is not None and found.price_cents == 100
@@ -195,6 +226,6 @@ async def test_catalog_client() -> None:
 
 
 async def test_unreachable_catalog() -> None:
-    async with _http(_refuse) as http:
+    async with _nobody_listening("inventory") as upstream:
         with pytest.raises(UpstreamUnavailable, match="inventory"):
-            await CatalogClient(http).get_item("TEE")
+            await CatalogClient(upstream).get_item("TEE")

@@ -15,6 +15,7 @@ from servicekit.http import create_service_app
 from servicekit.problems import problem_response
 from web.body_guard import JsonBodyGuard
 from web.catalog import Catalog, CatalogClient
+from web.catalog_cache import CachedCatalog
 from web.errors import (
     IdempotencyConflict,
     InvalidCursor,
@@ -106,7 +107,8 @@ def create_app(
                 )
             if catalog is None:
                 upstream = Upstream("inventory", config.inventory_url, timeout)
-                app.state.catalog = CatalogClient(await stack.enter_async_context(upstream))
+                inventory = CatalogClient(await stack.enter_async_context(upstream))
+                app.state.catalog = CachedCatalog(inventory, config.catalog_cache_seconds)
             app.state.resources = Upstreams(app.state.orchestrator, app.state.catalog)
             yield
 

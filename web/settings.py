@@ -18,5 +18,7 @@ class WebSettings(BaseSettings):
     log_level: str = "INFO"
     # How long one call to the orchestrator or inventory may take before web answers 503.
     upstream_timeout_seconds: float = 5.0
+    # How long a sku's price and name are reused when pricing orders (0: ask inventory each time).
+    catalog_cache_seconds: float = 5.0
     # The largest request body accepted (413 beyond it).
     max_body_bytes: int = 64 * 1024

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from web.app import create_app
-from web.catalog import CatalogClient
+from web.catalog_cache import CachedCatalog
 from web.orchestrator import OrchestratorClient
 from web.settings import WebSettings
 
@@ -38,7 +38,7 @@ async def test_lifespan_opens_the_clients_and_health_reports_them_down() -> None
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         assert isinstance(app.state.orchestrator, OrchestratorClient)
-        assert isinstance(app.state.catalog, CatalogClient)
+        assert isinstance(app.state.catalog, CachedCatalog)  # over a CatalogClient
         health = await app.state.resources.health()
     assert set(health) == {"orchestrator", "inventory"}
     assert all(value.startswith("unavailable") for value in health.values())

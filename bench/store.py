@@ -29,8 +29,8 @@ from bench.stats import Sample, latency_summary
 from devtools.orders import order_request
 from devtools.processes import Stack
 
-# Polls back off with the order's age (half of it, between these bounds): a GET costs web two
-# calls to the orchestrator (execution and history), so polling often would take the cores from
+# Polls back off with the order's age (half of it, between these bounds): a GET costs web a call
+# to the orchestrator (the execution's history), so polling often would take the cores from
 # the orders being measured; about 8 GETs for an order of 2 s. A closed-loop client idles up to
 # half an order's latency between its orders, made up by running enough clients.
 POLL_MIN_SECONDS = 0.1

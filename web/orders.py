@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from web.catalog import Catalog
 from web.errors import IdempotencyConflict, OrderNotFound
+from web.execution_of_history import execution_of_history
 from web.orchestrator import Execution, ExecutionAlreadyExists, Orchestrator
 from web.order_view import order_summary, order_view
 from web.pricing import (
@@ -85,12 +86,11 @@ class OrderService:
 
     async def get(self, order_id: str) -> OrderView:
         the_id = execution_id(order_id)
-        execution, events = await asyncio.gather(
-            self._orchestrator.describe_execution(the_id), self._orchestrator.get_history(the_id)
-        )
+        events = await self._orchestrator.get_history(the_id) or []
+        execution = execution_of_history(the_id, events)
         if execution is None:
             raise OrderNotFound(order_id)
-        return order_view(execution, events or [])
+        return order_view(execution, events)
 
     async def page(self, limit: int, cursor: str | None) -> OrderPage:
         page = await self._orchestrator.list_executions(STATE_MACHINE, limit, cursor)

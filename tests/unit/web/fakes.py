@@ -53,7 +53,15 @@ class FakeOrchestrator:
             input=copy.deepcopy(execution_input),
             start_date=datetime.now(UTC),
         )
-        self.add(execution, [])
+        # As the orchestrator does: the start writes ExecutionStarted with the input.
+        started = HistoryEvent(
+            id=1,
+            previous_event_id=0,
+            timestamp=execution.start_date,
+            type="ExecutionStarted",
+            details={"input": copy.deepcopy(execution_input)},
+        )
+        self.add(execution, [started])
         return execution
 
     async def describe_execution(self, execution_id: str) -> Execution | None:

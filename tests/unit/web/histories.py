@@ -14,9 +14,9 @@ START = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 class History:
     """Builds a history event by event; ids and timestamps count up."""
 
-    def __init__(self) -> None:
+    def __init__(self, execution_input: Any = None) -> None:
         self.events: list[HistoryEvent] = []
-        self.add("ExecutionStarted", input={})
+        self.add("ExecutionStarted", input={} if execution_input is None else execution_input)
 
     def add(self, kind: str, **details: Any) -> History:
         n = len(self.events) + 1
@@ -96,23 +96,25 @@ SHIPMENT = {"shipment_id": "shp_7", "tracking_number": "TRK-42"}
 
 
 def succeeded() -> tuple[Execution, list[HistoryEvent]]:
+    output = {"payment_id": "pay_123", "tracking_number": "TRK-42", "hold_id": "hold_9"}
+    done = execution("SUCCEEDED", output=output)
     history = (
-        History()
+        History(done.input)
         .task("ChargePayment", ("ok", PAYMENT))
         .task("HoldItems", ("ok", HOLD))
         .task("ShipOrder", ("ok", SHIPMENT))
         .add("PassStateEntered", name="OrderCompleted", input={})
         .add("PassStateExited", name="OrderCompleted", output={})
-        .add("ExecutionSucceeded", output={})
+        .add("ExecutionSucceeded", output=output)
     )
-    output = {"payment_id": "pay_123", "tracking_number": "TRK-42", "hold_id": "hold_9"}
-    return execution("SUCCEEDED", output=output), history.events
+    return done, history.events
 
 
 def failed_at_shipping() -> tuple[Execution, list[HistoryEvent]]:
     """ShipOrder refuses the address; the hold is released and the payment refunded."""
+    failed = execution("FAILED", error="AddressRejected", cause="we do not ship to BR")
     history = (
-        History()
+        History(failed.input)
         .task("ChargePayment", ("ok", PAYMENT))
         .task("HoldItems", ("ok", HOLD))
         .task("ShipOrder", ("fail", "AddressRejected"))
@@ -121,7 +123,4 @@ def failed_at_shipping() -> tuple[Execution, list[HistoryEvent]]:
         .add("FailStateEntered", name="OrderFailed", input={})
         .add("ExecutionFailed", error="AddressRejected", cause="we do not ship to BR")
     )
-    return (
-        execution("FAILED", error="AddressRejected", cause="we do not ship to BR"),
-        history.events,
-    )
+    return failed, history.events

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from inventory_service import repository, views
-from servicekit.http import DbSession
+from servicekit.http import DbConnection, DbSession
 from servicekit.problems import Problem
 
 router = APIRouter(tags=["inventory"])
@@ -59,9 +59,8 @@ async def get_item(db: DbSession, sku: str) -> ItemOut:
 
 
 @router.post("/items/{sku}/restock", summary="Add units to an item's stock")
-async def restock(db: DbSession, sku: str, body: Restock) -> ItemOut:
-    async with db.begin():
-        item = await repository.restock(db, sku, body.quantity)
+async def restock(db: DbConnection, sku: str, body: Restock) -> ItemOut:
+    item = await repository.restock(db, sku, body.quantity)
     if item is None:
         raise _unknown(sku)
     return ItemOut.model_validate(item)

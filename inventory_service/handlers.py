@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncpg
 
 from inventory_service import domain, repository
 from inventory_service.commands import HoldItems, ReleaseHold
@@ -25,58 +25,58 @@ def new_hold_id() -> str:
     return f"hold_{uuid.uuid4().hex}"
 
 
-async def hold_items(session: AsyncSession, command: Command) -> TaskReply:
+async def hold_items(connection: asyncpg.Connection, command: Command) -> TaskReply:
     """Hold every line of the order or none; once per order."""
     body = parse_body(HoldItems, command)
     try:
         lines = domain.order_lines((item.sku, item.quantity) for item in body.items)
-        hold = await repository.lock_hold(session, body.order_id)
+        hold = await repository.lock_hold(connection, body.order_id)
         if hold is None:
             # A savepoint: a line the stock cannot cover undoes the lines taken before it.
-            async with session.begin_nested():
-                hold = await _place_hold(session, body.order_id, lines)
+            async with connection.transaction():
+                hold = await _place_hold(connection, body.order_id, lines)
         return TaskReply.succeeded(command.task_token, domain.hold_result(hold))
     except domain.InventoryError as exc:
         raise CommandRejected(exc.error, exc.cause) from exc
 
 
 async def _place_hold(
-    session: AsyncSession, order_id: str, lines: Sequence[domain.Line]
+    connection: asyncpg.Connection, order_id: str, lines: Sequence[domain.Line]
 ) -> domain.Hold:
-    domain.check_known(lines, await repository.known_skus(session, [ln.sku for ln in lines]))
+    domain.check_known(lines, await repository.known_skus(connection, [ln.sku for ln in lines]))
     hold = domain.Hold(new_hold_id(), order_id, domain.HoldStatus.HELD, tuple(lines))
-    if not await repository.claim(session, hold):
+    if not await repository.claim(connection, hold):
         # Another command for this order committed while we looked: answer with its hold.
-        return await _locked_hold(session, order_id)
-    short = [line for line in lines if not await repository.take(session, line)]
+        return await _locked_hold(connection, order_id)
+    short = [line for line in lines if not await repository.take(connection, line)]
     if short:
-        levels = await repository.stock_levels(session, [line.sku for line in short])
+        levels = await repository.stock_levels(connection, [line.sku for line in short])
         raise domain.out_of_stock(short, levels)
-    await repository.add_lines(session, hold.hold_id, lines)
+    await repository.add_lines(connection, hold.hold_id, lines)
     log.info("holding %s for order %s", lines, order_id)
     return hold
 
 
-async def release_hold(session: AsyncSession, command: Command) -> TaskReply:
+async def release_hold(connection: asyncpg.Connection, command: Command) -> TaskReply:
     """Put the order's held stock back, once; with no hold yet, leave a tombstone."""
     body = parse_body(ReleaseHold, command)
-    hold = await repository.lock_hold(session, body.order_id)
+    hold = await repository.lock_hold(connection, body.order_id)
     if hold is None:
         tombstone = domain.tombstone(new_hold_id(), body.order_id)
         # A hold racing this release either commits first (then we release it) or finds this.
-        hold = tombstone if await repository.claim(session, tombstone) else None
+        hold = tombstone if await repository.claim(connection, tombstone) else None
     if hold is None:
-        hold = await _locked_hold(session, body.order_id)
+        hold = await _locked_hold(connection, body.order_id)
     released, returned = domain.release(hold)
     if returned:
-        await repository.put_back(session, returned)
-        await repository.set_status(session, released.hold_id, released.status)
+        await repository.put_back(connection, returned)
+        await repository.set_status(connection, released.hold_id, released.status)
         log.info("released %s of order %s", returned, body.order_id)
     return TaskReply.succeeded(command.task_token, domain.release_result(released, returned))
 
 
-async def _locked_hold(session: AsyncSession, order_id: str) -> domain.Hold:
-    hold = await repository.lock_hold(session, order_id)
+async def _locked_hold(connection: asyncpg.Connection, order_id: str) -> domain.Hold:
+    hold = await repository.lock_hold(connection, order_id)
     if hold is None:  # the claim conflicted with a committed row, and holds are never deleted
         raise RuntimeError(f"the hold of order {order_id} vanished")
     return hold

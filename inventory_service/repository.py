@@ -3,6 +3,8 @@
 Stock only moves through conditional updates (`available >= quantity` in the WHERE clause), so
 however many transactions race for the last unit, Postgres lets exactly as many through as the
 stock covers: a waiting UPDATE re-checks its WHERE against the row the winner committed.
+
+Plain SQL on an asyncpg connection (servicekit.pg), as in payment's repository.
 """
 
 from __future__ import annotations
@@ -10,111 +12,93 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncpg
 
 from inventory_service.domain import Hold, HoldStatus, Line
-from inventory_service.tables import hold_lines, holds, items
+
+_LOCK_HOLD = "SELECT hold_id, status FROM inventory.holds WHERE order_id = $1 FOR UPDATE"
+_HOLD_LINES = "SELECT sku, quantity FROM inventory.hold_lines WHERE hold_id = $1 ORDER BY sku"
+_CLAIM = """
+INSERT INTO inventory.holds (hold_id, order_id, status) VALUES ($1, $2, $3)
+ON CONFLICT (order_id) DO NOTHING
+RETURNING hold_id
+"""
+_ADD_LINES = """
+INSERT INTO inventory.hold_lines (hold_id, sku, quantity)
+SELECT $1, sku, quantity FROM unnest($2::text[], $3::int[]) AS line(sku, quantity)
+"""
+_SET_STATUS = "UPDATE inventory.holds SET status = $2, updated_at = now() WHERE hold_id = $1"
+_KNOWN_SKUS = "SELECT sku FROM inventory.items WHERE sku = ANY($1::text[])"
+_TAKE = """
+UPDATE inventory.items SET available = available - $2, updated_at = now()
+WHERE sku = $1 AND available >= $2
+RETURNING sku
+"""
+_PUT_BACK = """
+UPDATE inventory.items SET available = available + $2, updated_at = now() WHERE sku = $1
+"""
+_STOCK_LEVELS = "SELECT sku, available FROM inventory.items WHERE sku = ANY($1::text[])"
+_RESTOCK = """
+UPDATE inventory.items SET available = available + $2, updated_at = now() WHERE sku = $1
+RETURNING sku, name, price_cents, currency, available
+"""
 
 
-async def lock_hold(session: AsyncSession, order_id: str) -> Hold | None:
+async def lock_hold(connection: asyncpg.Connection, order_id: str) -> Hold | None:
     """The order's hold with its lines, locked until the transaction ends."""
-    row = (
-        await session.execute(
-            select(holds.c.hold_id, holds.c.status)
-            .where(holds.c.order_id == order_id)
-            .with_for_update()
-        )
-    ).first()
+    row = await connection.fetchrow(_LOCK_HOLD, order_id)
     if row is None:
         return None
-    lines = await session.execute(
-        select(hold_lines.c.sku, hold_lines.c.quantity)
-        .where(hold_lines.c.hold_id == row.hold_id)
-        .order_by(hold_lines.c.sku)
-    )
+    lines = await connection.fetch(_HOLD_LINES, row["hold_id"])
     return Hold(
-        row.hold_id,
+        row["hold_id"],
         order_id,
-        HoldStatus(row.status),
-        tuple(Line(line.sku, line.quantity) for line in lines),
+        HoldStatus(row["status"]),
+        tuple(Line(line["sku"], line["quantity"]) for line in lines),
     )
 
 
-async def claim(session: AsyncSession, hold: Hold) -> bool:
+async def claim(connection: asyncpg.Connection, hold: Hold) -> bool:
     """Record `hold` (without its lines) as the order's one hold; False if it already has one.
 
     A concurrent claim for the same order waits on the unique index until this one commits or
     rolls back, then sees its outcome.
     """
-    inserted = await session.execute(
-        insert(holds)
-        .values(hold_id=hold.hold_id, order_id=hold.order_id, status=hold.status.value)
-        .on_conflict_do_nothing(index_elements=[holds.c.order_id])
-        .returning(holds.c.hold_id)
-    )
-    return inserted.first() is not None
+    inserted = await connection.fetchval(_CLAIM, hold.hold_id, hold.order_id, hold.status.value)
+    return inserted is not None
 
 
-async def add_lines(session: AsyncSession, hold_id: str, lines: Sequence[Line]) -> None:
-    await session.execute(
-        insert(hold_lines),
-        [{"hold_id": hold_id, "sku": line.sku, "quantity": line.quantity} for line in lines],
+async def add_lines(connection: asyncpg.Connection, hold_id: str, lines: Sequence[Line]) -> None:
+    await connection.execute(
+        _ADD_LINES, hold_id, [line.sku for line in lines], [line.quantity for line in lines]
     )
 
 
-async def set_status(session: AsyncSession, hold_id: str, status: HoldStatus) -> None:
-    await session.execute(
-        update(holds)
-        .where(holds.c.hold_id == hold_id)
-        .values(status=status.value, updated_at=func.now())
-    )
+async def set_status(connection: asyncpg.Connection, hold_id: str, status: HoldStatus) -> None:
+    await connection.execute(_SET_STATUS, hold_id, status.value)
 
 
-async def known_skus(session: AsyncSession, skus: Collection[str]) -> set[str]:
-    found = await session.scalars(select(items.c.sku).where(items.c.sku.in_(list(skus))))
-    return set(found)
+async def known_skus(connection: asyncpg.Connection, skus: Collection[str]) -> set[str]:
+    return {row["sku"] for row in await connection.fetch(_KNOWN_SKUS, list(skus))}
 
 
-async def take(session: AsyncSession, line: Line) -> bool:
+async def take(connection: asyncpg.Connection, line: Line) -> bool:
     """Take `line` off the shelf if the stock covers it; False (and nothing taken) if not."""
-    taken = await session.execute(
-        update(items)
-        .where(items.c.sku == line.sku, items.c.available >= line.quantity)
-        .values(available=items.c.available - line.quantity, updated_at=func.now())
-        .returning(items.c.sku)
-    )
-    return taken.first() is not None
+    return await connection.fetchval(_TAKE, line.sku, line.quantity) is not None
 
 
-async def put_back(session: AsyncSession, lines: Sequence[Line]) -> None:
+async def put_back(connection: asyncpg.Connection, lines: Sequence[Line]) -> None:
     """Return released lines to stock (in sku order, like every stock update: no deadlocks)."""
     for line in sorted(lines):
-        await session.execute(
-            update(items)
-            .where(items.c.sku == line.sku)
-            .values(available=items.c.available + line.quantity, updated_at=func.now())
-        )
+        await connection.execute(_PUT_BACK, line.sku, line.quantity)
 
 
-async def stock_levels(session: AsyncSession, skus: Collection[str]) -> dict[str, int]:
-    rows = await session.execute(
-        select(items.c.sku, items.c.available).where(items.c.sku.in_(list(skus)))
-    )
-    return {row.sku: row.available for row in rows}
+async def stock_levels(connection: asyncpg.Connection, skus: Collection[str]) -> dict[str, int]:
+    rows = await connection.fetch(_STOCK_LEVELS, list(skus))
+    return {row["sku"]: row["available"] for row in rows}
 
 
-async def restock(session: AsyncSession, sku: str, quantity: int) -> dict[str, Any] | None:
+async def restock(connection: asyncpg.Connection, sku: str, quantity: int) -> dict[str, Any] | None:
     """Add `quantity` units of `sku`; the item as it now is, or None if there is no such sku."""
-    row = (
-        await session.execute(
-            update(items)
-            .where(items.c.sku == sku)
-            .values(available=items.c.available + quantity, updated_at=func.now())
-            .returning(
-                items.c.sku, items.c.name, items.c.price_cents, items.c.currency, items.c.available
-            )
-        )
-    ).first()
-    return None if row is None else dict(row._mapping)
+    row = await connection.fetchrow(_RESTOCK, sku, quantity)
+    return None if row is None else dict(row)

@@ -11,7 +11,6 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from orchestrator.api import router
-from orchestrator.database import open_pool
 from orchestrator.entropy import SecureEntropy
 from orchestrator.loops import ResultConsumer, TimerLoop
 from orchestrator.outbox_relay import OutboxPublisher
@@ -33,7 +32,7 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = await Resources.open(config, migrations_dir=MIGRATIONS, schema=SCHEMA)
-        pool = await open_pool(config.database_url, size=config.database_pool_size)
+        pool = resources.pool
         registry = Registry(resources.sessions)
         async with resources.sessions() as session, session.begin():
             await registry.register_directory(session, config.workflows_dir)
@@ -76,7 +75,6 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
             await orchestrator.close()
             await publisher.settle()
             await resources.close()
-            await pool.close()
 
     app = create_service_app("stepwise orchestrator", lifespan)
     app.include_router(router)

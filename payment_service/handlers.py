@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncpg
 
 from payment_service import domain, repository
 from payment_service.commands import ChargePayment, RefundPayment
@@ -25,10 +25,10 @@ def new_payment_id() -> str:
     return f"pay_{uuid.uuid4().hex}"
 
 
-async def charge_payment(session: AsyncSession, command: Command) -> TaskReply:
+async def charge_payment(connection: asyncpg.Connection, command: Command) -> TaskReply:
     """Charge the order once; any later ChargePayment for it gets the same answer."""
     body = parse_body(ChargePayment, command)
-    payment = await repository.lock_by_order(session, body.order_id)
+    payment = await repository.lock_by_order(connection, body.order_id)
     if payment is None:
         try:
             fresh = domain.charge(
@@ -40,7 +40,7 @@ async def charge_payment(session: AsyncSession, command: Command) -> TaskReply:
             )
         except domain.ServiceUnavailable as exc:
             raise CommandRejected(exc.error, exc.cause) from exc
-        payment = await repository.add_or_lock(session, fresh)
+        payment = await repository.add_or_lock(connection, fresh)
     elif (
         payment.status is domain.PaymentStatus.CHARGED and payment.amount_cents != body.amount_cents
     ):
@@ -56,18 +56,18 @@ async def charge_payment(session: AsyncSession, command: Command) -> TaskReply:
         return TaskReply.failed(command.task_token, exc.error, exc.cause)
 
 
-async def refund_payment(session: AsyncSession, command: Command) -> TaskReply:
+async def refund_payment(connection: asyncpg.Connection, command: Command) -> TaskReply:
     """Refund the order's charge in full, once; with no charge yet, void the order instead."""
     body = parse_body(RefundPayment, command)
-    payment = await repository.lock_by_order(session, body.order_id)
+    payment = await repository.lock_by_order(connection, body.order_id)
     if payment is None:
         # A charge racing this refund either commits first (then we refund it) or finds VOIDED.
         payment = await repository.add_or_lock(
-            session, domain.void(new_payment_id(), body.order_id)
+            connection, domain.void(new_payment_id(), body.order_id)
         )
     refunded = domain.refund(payment)
     if refunded != payment:
-        await repository.save(session, refunded)
+        await repository.save(connection, refunded)
         log.info("refunded %s cents of order %s", refunded.refunded_cents, body.order_id)
     return TaskReply.succeeded(command.task_token, domain.refund_result(refunded))
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
+import asyncpg
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.inbox import CommandRejected
 from servicekit.messages import Command, TaskReply
 
 Body = TypeVar("Body", bound=BaseModel)
-Handler = Callable[[AsyncSession, Command], Awaitable[TaskReply]]
+Handler = Callable[[asyncpg.Connection, Command], Awaitable[TaskReply]]
 
 
 def parse_body(model: type[Body], command: Command) -> Body:
@@ -35,11 +35,11 @@ class CommandRouter:
         self._service = service
         self._handlers = dict(handlers)
 
-    async def __call__(self, session: AsyncSession, command: Command) -> TaskReply:
+    async def __call__(self, connection: asyncpg.Connection, command: Command) -> TaskReply:
         handler = self._handlers.get(command.type)
         if handler is None:
             known = ", ".join(sorted(self._handlers))
             raise CommandRejected(
                 "InvalidCommand", f"{self._service} handles {known}; not {command.type!r}"
             )
-        return await handler(session, command)
+        return await handler(connection, command)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -26,6 +27,15 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 DbSession = Annotated[AsyncSession, Depends(db_session)]
+
+
+async def db_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of the app's asyncpg pool (servicekit.pg) for one request's writes."""
+    async with request.app.state.resources.pool.acquire() as connection:
+        yield connection
+
+
+DbConnection = Annotated[asyncpg.Connection, Depends(db_connection)]
 
 
 @ops_router.get(

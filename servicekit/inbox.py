@@ -11,21 +11,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
 from prometheus_client import Counter
-from sqlalchemy import (
-    Column,
-    DateTime,
-    MetaData,
-    String,
-    Table,
-    bindparam,
-    delete,
-    func,
-    select,
-    update,
-)
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.amqp import Broker
@@ -40,7 +30,8 @@ DUPLICATES = Counter(
     "service_duplicate_commands_total", "Redelivered commands answered from the inbox"
 )
 
-Dispatch = Callable[[AsyncSession, Command], Awaitable[TaskReply]]
+# A handler runs inside the command's transaction, on its connection (servicekit.pg's pool).
+Dispatch = Callable[[asyncpg.Connection, Command], Awaitable[TaskReply]]
 
 
 class CommandRejected(Exception):
@@ -78,36 +69,18 @@ class CommandWorker:
     """Turns command messages into replies, exactly once per task token."""
 
     def __init__(
-        self,
-        broker: Broker,
-        sessions: async_sessionmaker[AsyncSession],
-        inbox: Table,
-        dispatch: Dispatch,
+        self, broker: Broker, pool: asyncpg.Pool, inbox: Table, dispatch: Dispatch
     ) -> None:
         self._broker = broker
-        self._sessions = sessions
-        self._inbox = inbox
+        self._pool = pool
         self._dispatch = dispatch
-        # Built once: building a statement per command (and its cache key) cost more CPU than
-        # running it.
-        self._claim_statement = (
-            insert(inbox)
-            .values(
-                message_id=bindparam("token"),
-                command_type=bindparam("type"),
-                reply=bindparam("recorded", type_=JSONB),
-            )
-            .on_conflict_do_nothing()
-            .returning(inbox.c.message_id)
+        table = f"{inbox.schema}.{inbox.name}" if inbox.schema else inbox.name
+        self._claim_sql = (
+            f"INSERT INTO {table} (message_id, command_type, reply) VALUES ($1, $2, $3::jsonb) "
+            "ON CONFLICT DO NOTHING RETURNING message_id"
         )
-        self._record_statement = (
-            update(inbox)
-            .where(inbox.c.message_id == bindparam("token"))
-            .values(reply=bindparam("recorded", type_=JSONB))
-        )
-        self._replay_statement = select(inbox.c.reply).where(
-            inbox.c.message_id == bindparam("token")
-        )
+        self._record_sql = f"UPDATE {table} SET reply = $2::jsonb WHERE message_id = $1"
+        self._replay_sql = f"SELECT reply FROM {table} WHERE message_id = $1"
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
         command = Command.from_amqp(
@@ -127,41 +100,34 @@ class CommandWorker:
             # A refusal (CommandRejected, raised only by the handler) leaves this block with an
             # error, which rolls back whatever the handler did and the claim; it is recorded on
             # its own below. Refusals are rare, so the usual path needs no savepoint.
-            async with self._sessions() as session, session.begin():
-                if not await self._claim(session, command):
-                    return await self._replay(session, command)
-                reply = await self._dispatch(session, command)
-                await session.execute(
-                    self._record_statement,
-                    {"token": command.task_token, "recorded": reply.to_json()},
-                )
+            async with self._pool.acquire() as connection, connection.transaction():
+                if not await self._claim(connection, command):
+                    return await self._replay(connection, command)
+                reply = await self._dispatch(connection, command)
+                await connection.execute(self._record_sql, command.task_token, reply.to_json())
         except CommandRejected as refused:
             reply = TaskReply.failed(command.task_token, refused.error, refused.cause)
-            async with self._sessions() as session, session.begin():
-                if not await self._claim(session, command, reply):
-                    return await self._replay(session, command)
+            async with self._pool.acquire() as connection, connection.transaction():
+                if not await self._claim(connection, command, reply):
+                    return await self._replay(connection, command)
         COMMANDS_HANDLED.labels(command.type, reply.status).inc()
         return reply
 
     async def _claim(
-        self, session: AsyncSession, command: Command, reply: TaskReply | None = None
+        self, connection: asyncpg.Connection, command: Command, reply: TaskReply | None = None
     ) -> bool:
         """Insert the command's inbox row (with its reply, when already known); False if a
         delivery of the same command got there first. A racing delivery waits here, on the
         row's primary key, until the first one commits."""
-        claimed = await session.execute(
-            self._claim_statement,
-            {
-                "token": command.task_token,
-                "type": command.type,
-                "recorded": None if reply is None else reply.to_json(),
-            },
+        recorded = None if reply is None else reply.to_json()
+        claimed = await connection.fetchval(
+            self._claim_sql, command.task_token, command.type, recorded
         )
-        return claimed.first() is not None
+        return claimed is not None
 
-    async def _replay(self, session: AsyncSession, command: Command) -> TaskReply:
+    async def _replay(self, connection: asyncpg.Connection, command: Command) -> TaskReply:
         """The reply recorded for a command handled before."""
-        recorded = await session.scalar(self._replay_statement, {"token": command.task_token})
+        recorded = await connection.fetchval(self._replay_sql, command.task_token)
         if recorded is None:  # cannot happen: the reply commits with the claim
             raise RuntimeError(f"inbox row {command.task_token} has no reply")
         DUPLICATES.inc()

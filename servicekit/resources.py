@@ -6,11 +6,13 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from servicekit.amqp import Broker
 from servicekit.db import create_engine, session_factory, upgrade_schema
+from servicekit.pg import open_pool
 from servicekit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -18,8 +20,9 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Resources:
-    engine: AsyncEngine
+    engine: AsyncEngine  # HTTP reads (SQLAlchemy)
     sessions: async_sessionmaker[AsyncSession]
+    pool: asyncpg.Pool  # commands and their effects (asyncpg, servicekit.pg)
     broker: Broker
 
     @classmethod
@@ -29,12 +32,14 @@ class Resources:
         """Migrate the service's schema, then connect to Postgres and RabbitMQ."""
         await upgrade_schema(settings.database_url, migrations_dir, schema)
         engine = create_engine(settings.database_url)
+        pool = await open_pool(settings.database_url, settings.database_pool_size)
         broker = Broker(settings.amqp_url, prefetch=settings.prefetch)
         await broker.connect()
-        return cls(engine, session_factory(engine), broker)
+        return cls(engine, session_factory(engine), pool, broker)
 
     async def close(self) -> None:
         await self.broker.close()
+        await self.pool.close()
         await self.engine.dispose()
 
     async def health(self) -> dict[str, str]:

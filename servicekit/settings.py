@@ -25,6 +25,9 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     # Messages a consumer may hold unacknowledged at once.
     prefetch: int = 32
+    # Connections of the hot path's own pool (asyncpg: commands, transitions), beside the
+    # SQLAlchemy pool of the HTTP reads.
+    database_pool_size: int = 10
     # Replies recorded in a service's inbox are kept this long, then forgotten.
     inbox_retention_days: float = 7.0
 

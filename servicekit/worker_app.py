@@ -50,7 +50,7 @@ def create_worker_app(service: WorkerService, settings: Callable[[], ServiceSett
         )
         try:
             worker = CommandWorker(
-                resources.broker, resources.sessions, service.inbox, service.dispatch
+                resources.broker, resources.pool, service.inbox, service.dispatch
             )
             await resources.broker.consume(service.command_queue, worker.on_message)
             app.state.resources = resources

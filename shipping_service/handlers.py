@@ -10,7 +10,7 @@ import logging
 import secrets
 import uuid
 
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncpg
 
 from servicekit.commands import CommandRouter, parse_body
 from servicekit.inbox import CommandRejected
@@ -25,17 +25,17 @@ def new_shipment_id() -> str:
     return f"shp_{uuid.uuid4().hex}"
 
 
-async def ship_order(session: AsyncSession, command: Command) -> TaskReply:
+async def ship_order(connection: asyncpg.Connection, command: Command) -> TaskReply:
     """Ship the order once; any later ShipOrder for it gets the same shipment back."""
     body = parse_body(ShipOrder, command)
-    shipment = await repository.find_by_order(session, body.order_id)
+    shipment = await repository.find_by_order(connection, body.order_id)
     if shipment is None:
         try:
             address = domain.shippable_address(body.address)
         except domain.ShippingError as exc:
             raise CommandRejected(exc.error, exc.cause) from exc
         fresh = domain.ship(new_shipment_id(), body.order_id, address, secrets.randbits(48))
-        shipment = await repository.add_or_get(session, fresh, body.items)
+        shipment = await repository.add_or_get(connection, fresh, body.items)
         log.info(
             "order %s ships with %s as %s",
             body.order_id,

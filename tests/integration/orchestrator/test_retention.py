@@ -11,8 +11,8 @@ import asyncpg
 import pytest
 from prometheus_client import REGISTRY
 
-from orchestrator.database import open_pool
 from orchestrator.retention import Retention
+from servicekit.pg import open_pool
 from tests.integration.orchestrator.conftest import Harness
 from tests.integration.orchestrator.test_task_lifecycle import queue_name
 

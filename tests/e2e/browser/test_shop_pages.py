@@ -103,6 +103,25 @@ def test_address_rejected_shows_what_was_undone(stack: Stack, page: Page) -> Non
     screenshot(page, "order-address-rejected")
 
 
+def test_unreachable_card_processor_is_retried_then_undone(stack: Stack, page: Page) -> None:
+    # payment answers ServiceUnavailable; three retries with jittered backoff (at most 7 s).
+    open_shop(page, stack)
+    fill_form(page, card="Card processor that is down")
+    place(page)
+    expect(step(page, "ChargePayment")).to_have_attribute(
+        "data-state", re.compile("active|retrying|failed")
+    )
+    screenshot(page, "order-retrying")
+    expect(page.locator("body")).to_have_attribute("data-order-status", "FAILED", timeout=FINISHED)
+    expect(page.locator("#status-title")).to_have_text(re.compile("card processor did not answer"))
+    expect(page.locator("#status-text")).to_have_text(
+        "Nothing was charged and no items were reserved."
+    )
+    expect(step(page, "RefundPayment")).to_contain_text("you were not charged")
+    expect(step(page, "ChargePayment")).to_contain_text(re.compile(r"Attempt|could not be charged"))
+    screenshot(page, "order-processor-down")
+
+
 def test_form_errors_appear_beside_their_fields(stack: Stack, page: Page) -> None:
     open_shop(page, stack)
     fill_form(page, email="not-an-email")

@@ -3,8 +3,21 @@
 
 const summaryOf = (form) => form.querySelector(".form-summary");
 
+// pydantic's wording for the commonest mistakes, said the way a shop would say it.
+const PLAIN_WORDS = [
+  [/^(String should have at least 1 character|Field required)$/, () => "Please fill this in."],
+  [/^Input should be greater than or equal to 1$/, () => "Enter a quantity of at least 1."],
+  [/^Input should be less than or equal to (\d+)$/, (m) => `Enter at most ${m[1]}.`],
+  [/^Input should be a valid integer/, () => "Enter a whole number."],
+  [/^value is not a valid email address: (.*)$/, (m) => `Enter a valid email address. ${m[1]}`],
+];
+
 function humanize(message) {
   const text = String(message || "is invalid").replace(/^Value error, /, "");
+  for (const [pattern, say] of PLAIN_WORDS) {
+    const match = text.match(pattern);
+    if (match) return say(match);
+  }
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
@@ -33,7 +46,10 @@ export function clearFieldErrors(form) {
 }
 
 function markInvalid(form, slot, field) {
-  const container = slot.closest("[data-field]") || slot.parentElement;
+  const container =
+    form.querySelector(`[data-field="${CSS.escape(field)}"]`) ||
+    slot.closest("[data-field]") ||
+    slot.parentElement;
   container.classList.add("has-error");
   const inputs = Array.from(form.elements).filter((input) => input.name === field);
   inputs.forEach((input) => input.setAttribute("aria-invalid", "true"));
@@ -61,7 +77,7 @@ export function showFieldErrors(form, errors) {
     const beneath = slot ? [] : slotsBeneath(form, field);
     let target = null;
     if (slot) {
-      slot.textContent = message;
+      slot.textContent = slot.dataset.prefix ? `${slot.dataset.prefix}: ${message}` : message;
       target = markInvalid(form, slot, field);
     } else if (beneath.length) {
       beneath.forEach((each) => {

@@ -110,6 +110,7 @@ function render(order) {
   renderSteps($("undo-tracker"), view.undo);
   renderOutcome(order);
   renderSummary(order);
+  $("order-details").hidden = false;
   if (order.execution_id) setConsoleLink(order.execution_id);
   if (order.created_at) {
     const placed = new Date(order.created_at);

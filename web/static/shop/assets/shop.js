@@ -26,6 +26,13 @@ function stockText(product) {
   return { icon: "✓", text: `In stock (${product.available})`, tone: "in" };
 }
 
+// A stable colour per product for its placeholder picture (the catalog has no images).
+function hue(text) {
+  let sum = 0;
+  for (const char of text) sum = (sum * 31 + char.charCodeAt(0)) % 360;
+  return sum;
+}
+
 function renderProducts() {
   productList.replaceChildren(
     ...products.map((product) => {
@@ -40,7 +47,9 @@ function renderProducts() {
         <p class="product-price"></p>
         <p class="stock stock-${stock.tone}"><span class="stock-icon" aria-hidden="true">${stock.icon}</span> <span class="stock-text"></span></p>
         <button type="button" class="button-secondary add-to-order"></button>`;
-      item.querySelector(".product-art").textContent = product.name.slice(0, 1);
+      const art = item.querySelector(".product-art");
+      art.textContent = product.name.slice(0, 1);
+      art.style.setProperty("--hue", String(hue(product.sku)));
       item.querySelector(".product-name").textContent = product.name;
       item.querySelector(".product-sku").textContent = product.sku;
       item.querySelector(".product-price").textContent = formatMoney(
@@ -76,8 +85,7 @@ function productOptions(selected) {
   const options = products.map((product) => {
     const option = document.createElement("option");
     option.value = product.sku;
-    const price = formatMoney(product.price_cents, product.currency);
-    option.textContent = `${product.name}, ${price}${product.available <= 0 ? " (out of stock)" : ""}`;
+    option.textContent = `${product.name}${product.available <= 0 ? " (out of stock)" : ""}`;
     option.selected = product.sku === selected;
     return option;
   });
@@ -97,22 +105,24 @@ function renderLines() {
       const item = document.createElement("li");
       item.className = "line";
       const n = index + 1;
+      // Error slots sit below the whole line, so a long message never squeezes the inputs.
       item.innerHTML = `
         <div class="field line-product" data-field="items[${index}].sku">
-          <label for="line-${index}-sku">Product ${lines.length > 1 ? n : ""}</label>
+          <label for="line-${index}-sku">Product${lines.length > 1 ? ` ${n}` : ""}</label>
           <select id="line-${index}-sku" name="items[${index}].sku"
-                  aria-describedby="line-${index}-sku-error"></select>
-          <p id="line-${index}-sku-error" class="field-error" data-error-for="items[${index}].sku"></p>
+                  aria-describedby="line-${index}-sku-error line-${index}-error"></select>
         </div>
         <div class="field line-quantity" data-field="items[${index}].quantity">
           <label for="line-${index}-quantity">Quantity</label>
           <input id="line-${index}-quantity" name="items[${index}].quantity" type="number"
-                 inputmode="numeric" min="1" max="1000" aria-describedby="line-${index}-quantity-error">
-          <p id="line-${index}-quantity-error" class="field-error" data-error-for="items[${index}].quantity"></p>
+                 inputmode="numeric" min="1" max="1000"
+                 aria-describedby="line-${index}-quantity-error line-${index}-error">
         </div>
-        <p class="line-total" aria-live="off"></p>
+        <p class="line-total"></p>
         <button type="button" class="button-icon remove-line" aria-label="Remove item ${n}" title="Remove">✕</button>
-        <p class="field-error line-error" data-error-for="items[${index}]"></p>`;
+        <p id="line-${index}-sku-error" class="field-error line-error" data-error-for="items[${index}].sku" data-prefix="Product"></p>
+        <p id="line-${index}-quantity-error" class="field-error line-error" data-error-for="items[${index}].quantity" data-prefix="Quantity"></p>
+        <p id="line-${index}-error" class="field-error line-error" data-error-for="items[${index}]"></p>`;
       const select = item.querySelector("select");
       select.append(...productOptions(line.sku));
       select.addEventListener("change", () => {

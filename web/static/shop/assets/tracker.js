@@ -57,7 +57,7 @@ const STATUS_WORDS = {
   retrying: "Trying again",
   failed: "Failed",
   waiting: "Waiting",
-  skipped: "Not needed",
+  skipped: "Skipped",
   undone: "Done",
 };
 
@@ -75,14 +75,15 @@ function forwardStep(def, step, order, facts) {
   const base = { key: def.state, label: def.label, attempts: step?.attempts || 0 };
   if (!step) {
     const state = order.status === "PROCESSING" ? "waiting" : "skipped";
-    const text = state === "waiting" ? "Waiting" : "Not needed";
+    const text = state === "waiting" ? "Waiting for the step before" : "Not started, as an earlier step failed";
     return { ...base, state, text };
   }
   if (step.status === "SUCCEEDED") return { ...base, state: "done", text: def.done(facts) };
   if (step.status === "RUNNING") return { ...base, state: "active", text: def.active };
   if (step.status === "RETRYING") return { ...base, state: "retrying", text: retryText(step) };
   const error = order.failure?.error;
-  return { ...base, state: "failed", text: def.failed[error] || def.failedOther };
+  const tries = step.attempts > 1 ? ` after ${step.attempts} attempts` : "";
+  return { ...base, state: "failed", text: def.failed[error] || `${def.failedOther}${tries}` };
 }
 
 function undoStep(name, step, facts) {

@@ -127,17 +127,26 @@ function showMissing(message) {
 }
 
 let backoff = POLL_MS;
+let lastSeen = "";
+let reconnecting = false;
 async function poll() {
   try {
     const order = await getJson(`/orders/${encodeURIComponent(orderId)}`);
     backoff = POLL_MS;
-    if (render(order)) return;
+    // Redraw only on change: spinners keep turning and screen readers hear each change once.
+    const seen = JSON.stringify(order);
+    if (seen !== lastSeen || reconnecting) {
+      lastSeen = seen;
+      reconnecting = false;
+      if (render(order)) return;
+    }
   } catch (error) {
     if (error instanceof ApiError && (error.status === 404 || error.status === 422)) {
       showMissing("Check the link: it should be the one shown when you placed the order.");
       return;
     }
     // The shop is busy or the network blipped: say so, keep the last known state, try again.
+    reconnecting = true;
     $("status-text").textContent = "Reconnecting…";
     backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
   }

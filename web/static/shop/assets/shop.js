@@ -23,7 +23,7 @@ function productBySku(sku) {
 function stockText(product) {
   if (product.available <= 0) return { icon: "✕", text: "Out of stock", tone: "out" };
   if (product.available <= 5) return { icon: "!", text: `Only ${product.available} left`, tone: "low" };
-  return { icon: "✓", text: `In stock (${product.available})`, tone: "in" };
+  return { icon: "✓", text: `${product.available} in stock`, tone: "in" };
 }
 
 // A stable colour per product for its placeholder picture (the catalog has no images).

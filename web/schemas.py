@@ -232,7 +232,7 @@ class OrderView(BaseModel):
 
     order_id: str
     execution_id: str = Field(
-        "", description="The orchestrator's execution that runs the order (its console page)."
+        description="The orchestrator's execution that runs the order (its console page)."
     )
     status: OrderStatus
     total_cents: int

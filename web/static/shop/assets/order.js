@@ -150,7 +150,13 @@ async function poll() {
     $("status-text").textContent = "Reconnecting…";
     backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
   }
-  window.setTimeout(poll, backoff);
+  window.setTimeout(pollWhenVisible, backoff);
+}
+
+// A tab left in the background stops asking until someone looks at it again.
+function pollWhenVisible() {
+  if (document.hidden) document.addEventListener("visibilitychange", poll, { once: true });
+  else poll();
 }
 
 function setConsoleLink(executionId) {

@@ -26,6 +26,7 @@ from web.errors import (
     WebError,
 )
 from web.orchestrator import Orchestrator, OrchestratorClient
+from web.pages import install_shop_pages
 from web.routes import router
 from web.settings import WebSettings
 from web.upstream import Upstream
@@ -116,6 +117,7 @@ def create_app(
     _install_error_handlers(app)
     app.add_middleware(JsonBodyGuard, max_bytes=config.max_body_bytes)
     app.include_router(router)
+    install_shop_pages(app, config.console_url)
     if orchestrator is not None:
         app.state.orchestrator = orchestrator
     if catalog is not None:

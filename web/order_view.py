@@ -66,7 +66,10 @@ def order_summary(execution: Execution) -> OrderSummary:
 class _StepProgress:
     name: str
     exited: bool = False
+    attempts: int = 0
     failed_attempts: int = 0
+    entered_at: datetime | None = None
+    exited_at: datetime | None = None
     # The outcome of the last attempt: None while it runs, "SUCCEEDED" or "FAILED" after.
     last_attempt: str | None = None
     is_fail_state: bool = False
@@ -84,6 +87,16 @@ class _StepProgress:
         if execution_terminal:
             return "FAILED"
         return "RETRYING" if self.failed_attempts else "RUNNING"
+
+
+def _step(step: _StepProgress, execution_terminal: bool) -> Step:
+    return Step(
+        name=step.name,
+        status=step.status(execution_terminal),
+        attempts=step.attempts,
+        entered_at=step.entered_at,
+        exited_at=step.exited_at,
+    )
 
 
 def _output_field(output: Any, field: str) -> str | None:
@@ -104,11 +117,14 @@ def order_view(execution: Execution, events: Sequence[HistoryEvent]) -> OrderVie
             name = str(details.get("name", "?"))
             current = steps.setdefault(name, _StepProgress(name))
             current.exited, current.last_attempt, current.failed_attempts = False, None, 0
+            current.attempts, current.entered_at, current.exited_at = 0, event.timestamp, None
             current.is_fail_state = kind == "FailStateEntered"
         elif kind.endswith("StateExited"):
             if current is not None:
-                current.exited = True
+                current.exited, current.exited_at = True, event.timestamp
         elif current is not None and kind in _TASK_RUNNING:
+            # Every attempt, the first and each retry, begins with its own TaskScheduled.
+            current.attempts += kind == "TaskScheduled"
             current.last_attempt = None
         elif current is not None and kind in _TASK_FAILED:
             current.failed_attempts += 1
@@ -123,13 +139,14 @@ def order_view(execution: Execution, events: Sequence[HistoryEvent]) -> OrderVie
     order = _order_input(execution)
     return OrderView(
         order_id=execution.name,
+        execution_id=execution.execution_id,
         status=order_status(execution.status),
         total_cents=order.total_cents,
         currency=order.currency,
         items=order.items,
         created_at=order.created_at or execution.start_date,
         finished_at=execution.stop_date,
-        steps=[Step(name=step.name, status=step.status(terminal)) for step in steps.values()],
+        steps=[_step(step, terminal) for step in steps.values()],
         payment_id=_output_field(task_outputs.get(PAYMENT_STATE), "payment_id")
         or _output_field(execution.output, "payment_id"),
         tracking_number=_output_field(task_outputs.get(SHIPPING_STATE), "tracking_number")

@@ -133,12 +133,21 @@ class OrderLine(BaseModel):
 
 
 class Step(BaseModel):
-    """A step of the order's workflow (a state entered), with its latest status."""
+    """A step of the order's workflow (a state entered), with its latest status. Steps come in
+    the order they were entered: the compensation steps (ReleaseHold, RefundPayment) appear
+    only when a step failed and its effects are being undone."""
 
-    name: str
+    name: str = Field(description="The workflow state, e.g. ChargePayment or RefundPayment.")
     status: StepStatus = Field(
         description="RETRYING: an attempt failed and the step is being tried again."
     )
+    attempts: int = Field(
+        0,
+        description="Attempts at the step's task so far (1 when it was not retried; 0 for "
+        "a step that runs no task).",
+    )
+    entered_at: datetime | None = Field(None, description="When the step was (last) entered.")
+    exited_at: datetime | None = Field(None, description="When it finished; null while it runs.")
 
 
 class Failure(BaseModel):
@@ -154,6 +163,7 @@ class OrderView(BaseModel):
             "examples": [
                 {
                     "order_id": "3f1c2a9e-8d0b-4f7e-9a51-0c2d7e6b1a44",
+                    "execution_id": "order-fulfillment:3f1c2a9e-8d0b-4f7e-9a51-0c2d7e6b1a44",
                     "status": "FAILED",
                     "total_cents": 3998,
                     "currency": "EUR",
@@ -169,12 +179,48 @@ class OrderView(BaseModel):
                     "created_at": "2025-01-01T12:00:00Z",
                     "finished_at": "2025-01-01T12:00:03Z",
                     "steps": [
-                        {"name": "ChargePayment", "status": "SUCCEEDED"},
-                        {"name": "HoldItems", "status": "SUCCEEDED"},
-                        {"name": "ShipOrder", "status": "FAILED"},
-                        {"name": "ReleaseHold", "status": "SUCCEEDED"},
-                        {"name": "RefundPayment", "status": "SUCCEEDED"},
-                        {"name": "OrderFailed", "status": "FAILED"},
+                        {
+                            "name": "ChargePayment",
+                            "status": "SUCCEEDED",
+                            "attempts": 1,
+                            "entered_at": "2025-01-01T12:00:00.1Z",
+                            "exited_at": "2025-01-01T12:00:00.4Z",
+                        },
+                        {
+                            "name": "HoldItems",
+                            "status": "SUCCEEDED",
+                            "attempts": 1,
+                            "entered_at": "2025-01-01T12:00:00.4Z",
+                            "exited_at": "2025-01-01T12:00:00.6Z",
+                        },
+                        {
+                            "name": "ShipOrder",
+                            "status": "FAILED",
+                            "attempts": 1,
+                            "entered_at": "2025-01-01T12:00:00.6Z",
+                            "exited_at": "2025-01-01T12:00:00.8Z",
+                        },
+                        {
+                            "name": "ReleaseHold",
+                            "status": "SUCCEEDED",
+                            "attempts": 1,
+                            "entered_at": "2025-01-01T12:00:00.8Z",
+                            "exited_at": "2025-01-01T12:00:01.0Z",
+                        },
+                        {
+                            "name": "RefundPayment",
+                            "status": "SUCCEEDED",
+                            "attempts": 2,
+                            "entered_at": "2025-01-01T12:00:01.0Z",
+                            "exited_at": "2025-01-01T12:00:02.9Z",
+                        },
+                        {
+                            "name": "OrderFailed",
+                            "status": "FAILED",
+                            "attempts": 0,
+                            "entered_at": "2025-01-01T12:00:02.9Z",
+                            "exited_at": None,
+                        },
                     ],
                     "payment_id": "pay_7d2f",
                     "tracking_number": None,
@@ -185,6 +231,9 @@ class OrderView(BaseModel):
     )
 
     order_id: str
+    execution_id: str = Field(
+        description="The orchestrator's execution that runs the order (its console page)."
+    )
     status: OrderStatus
     total_cents: int
     currency: str

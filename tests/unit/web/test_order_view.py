@@ -164,3 +164,29 @@ def test_summary_reads_the_input_and_the_dates() -> None:
     assert (summary.total_cents, summary.currency) == (3998, "EUR")
     assert summary.created_at == START
     assert summary.finished_at == done.stop_date
+
+
+def test_steps_count_attempts_and_carry_their_times() -> None:
+    view = order_view(*failed_at_shipping())
+    attempts = {step.name: step.attempts for step in view.steps}
+    assert attempts == {
+        "ChargePayment": 1,
+        "HoldItems": 1,
+        "ShipOrder": 1,
+        "ReleaseHold": 1,
+        "RefundPayment": 2,
+        "OrderFailed": 0,
+    }
+    charge = view.steps[0]
+    assert charge.entered_at is not None and charge.exited_at is not None
+    assert START < charge.entered_at < charge.exited_at
+    # A Fail state is entered and never exited.
+    assert view.steps[-1].exited_at is None
+    assert view.execution_id == f"order-fulfillment:{view.order_id}"
+
+
+def test_a_running_step_has_no_exit_time_yet() -> None:
+    history = History().task("ChargePayment", ("fail", "ServiceUnavailable"), exit_=False)
+    history.scheduled()
+    (step,) = order_view(execution("RUNNING"), history.events).steps
+    assert (step.status, step.attempts, step.exited_at) == ("RETRYING", 2, None)

@@ -40,7 +40,8 @@ async def test_get_failed_order(client: httpx.AsyncClient, orchestrator: FakeOrc
     body = (await client.get(f"/orders/{failed.name}")).json()
     assert body["status"] == "FAILED"
     assert body["failure"] == {"error": "AddressRejected", "cause": "we do not ship to BR"}
-    assert {"name": "ShipOrder", "status": "FAILED"} in body["steps"]
+    assert ("ShipOrder", "FAILED") in [(step["name"], step["status"]) for step in body["steps"]]
+    assert body["execution_id"] == f"order-fulfillment:{failed.name}"
 
 
 async def test_placed_order_can_be_read_back(client: httpx.AsyncClient) -> None:

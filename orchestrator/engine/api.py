@@ -100,6 +100,9 @@ class HistoryEvent:
 
     type: str
     details: dict[str, JSON] = field(default_factory=dict)
+    # AWS's previousEventId: the event this one follows from (0 for none), an absolute id as the
+    # shell numbers events; None means the event just before it (id - 1).
+    previous_event_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -51,9 +51,7 @@ def start(
         "ExecutionStarted",
         input=to_json(input),
         inputDetails={"truncated": False},
-        roleArn="",
-        stateMachineName=ctx.state_machine_name,
-        stateMachineVersion=ctx.state_machine_version,
+        roleArn="",  # AWS's details hold only these three (no machine name or version)
     )
     if machine.timeout_seconds:
         rt.set_timer(

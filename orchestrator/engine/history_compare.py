@@ -1,0 +1,128 @@
+"""Compare our history with a history AWS recorded (`expected.history` of a conformance case).
+
+The recordings hold AWS's GetExecutionHistory events with run-to-run values replaced by
+placeholders ("timestamp", "snf_role_arn", `<ExecArn_...>`, `arn:<partition>:...`): such a value
+matches anything. Input, output and assigned variables are JSON text in AWS's events; the
+recordings decode some of them (objects and arrays, mostly) and keep others as text, so either
+form matches. Everything else is compared exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from .api import HistoryEvent
+from .aws_history import aws_event
+
+# `<ArnPart_0idx>`, `<json-input:1>`, `<x:N>`: a value the recording replaced.
+_PLACEHOLDER = re.compile(r"<[A-Za-z][\w:\-]*>")
+_ANY = frozenset({"snf_role_arn", "timestamp"})
+_JSON_TEXT_FIELDS = frozenset({"input", "output"})
+
+
+def number_events(events: Sequence[HistoryEvent]) -> list[dict[str, Any]]:
+    """Our events as AWS returns them, numbered from 1 as the shell numbers them."""
+    out = []
+    for i, event in enumerate(events, start=1):
+        previous = i - 1 if event.previous_event_id is None else event.previous_event_id
+        out.append(aws_event(i, previous, "timestamp", event.type, event.details))
+    return out
+
+
+def history_difference(expected: list[dict[str, Any]], ours: list[dict[str, Any]]) -> str | None:
+    """None when `ours` is the history AWS recorded, else where it first differs."""
+    for n, (want, got) in enumerate(zip(expected, ours, strict=False), start=1):
+        if want.get("type") != got.get("type"):
+            return f"event {n}: {got.get('type')}, expected {want.get('type')}"
+        if problem := _event_difference(want, got):
+            return f"event {n} ({got['type']}): {problem}"
+    if len(expected) != len(ours):
+        extra = ours[len(expected)] if len(ours) > len(expected) else expected[len(ours)]
+        return f"{len(ours)} events, expected {len(expected)} (first unmatched: {extra['type']})"
+    return None
+
+
+def _event_difference(want: dict[str, Any], got: dict[str, Any]) -> str | None:
+    keys = (want.keys() | got.keys()) - {"timestamp"}
+    for key in sorted(keys):
+        if key not in got or key not in want:
+            return f"{key} {'missing' if key not in got else 'not expected'}"
+        if key.endswith("EventDetails"):
+            if problem := _details_difference(want[key], got[key]):
+                return problem
+        elif not matches(want[key], got[key]):
+            return f"{key} {got[key]!r}, expected {want[key]!r}"
+    return None
+
+
+def _details_difference(want: dict[str, Any], got: dict[str, Any]) -> str | None:
+    for key in sorted(want.keys() | got.keys()):
+        if key not in got or key not in want:
+            return f"{key} {'missing' if key not in got else 'not expected'}"
+        w, g = want[key], got[key]
+        if key in _JSON_TEXT_FIELDS:
+            ok = _text_matches(w, g)
+        elif key == "assignedVariables" and isinstance(w, dict) and isinstance(g, dict):
+            ok = w.keys() == g.keys() and all(_text_matches(w[k], g[k]) for k in w)
+        else:
+            ok = matches(w, g)
+        if not ok:
+            return f"{key} {_short(g)}, expected {_short(w)}"
+    return None
+
+
+def _text_matches(want: Any, text: Any) -> bool:
+    """`text` is JSON text; the recording holds either that text or its decoded value."""
+    if isinstance(want, str) and isinstance(text, str) and matches(want, text):
+        return True
+    try:
+        decoded = json.loads(text) if isinstance(text, str) else text
+    except ValueError:
+        return False
+    if matches(want, decoded):
+        return True
+    # Text AWS echoed as it was sent (`["a", "b"]`, spaced): equal as parsed JSON.
+    try:
+        return isinstance(want, str) and matches(json.loads(want), decoded)
+    except ValueError:
+        return False
+
+
+def matches(want: Any, got: Any) -> bool:
+    """Parsed-JSON equality (1 == 1.0, true != 1, key order ignored) with placeholders."""
+    if isinstance(want, str):
+        if want in _ANY:
+            return True
+        if _PLACEHOLDER.search(want):
+            return isinstance(got, str) and _pattern(want).fullmatch(got) is not None
+        return isinstance(got, str) and want == got
+    if isinstance(want, bool) or isinstance(got, bool):
+        return type(want) is type(got) and want == got
+    if isinstance(want, dict):
+        return (
+            isinstance(got, dict)
+            and want.keys() == got.keys()
+            and all(matches(want[k], got[k]) for k in want)
+        )
+    if isinstance(want, list):
+        return (
+            isinstance(got, list)
+            and len(want) == len(got)
+            and all(matches(w, g) for w, g in zip(want, got, strict=True))
+        )
+    if isinstance(want, (int, float)):
+        return isinstance(got, (int, float)) and want == got
+    return want == got
+
+
+def _pattern(want: str) -> re.Pattern[str]:
+    pieces = _PLACEHOLDER.split(want)
+    return re.compile(".*?".join(re.escape(p) for p in pieces), re.DOTALL)
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

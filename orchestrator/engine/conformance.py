@@ -293,7 +293,6 @@ EXPECTATIONS_HEADER = """\
 #   python -m orchestrator.engine.conformance --write-expectations conformance-expectations.txt"""
 
 
-
 HISTORY_EXPECTATIONS_HEADER = """\
 # Conformance cases whose history differs from the one AWS recorded: `<case name> <reason>` per
 # line (the first difference). tests/conformance/test_conformance.py marks each as

@@ -295,10 +295,9 @@ EXPECTATIONS_HEADER = """\
 
 HISTORY_EXPECTATIONS_HEADER = """\
 # Conformance cases whose history differs from the one AWS recorded: `<case name> <reason>` per
-# line (the first difference). tests/conformance/test_conformance.py marks each as
-# xfail(strict=True): fixing one means deleting its line. Regenerate with:
-#   python -m orchestrator.engine.conformance \\
-#       --write-history-expectations history-expectations.txt"""
+# line. tests/conformance/test_conformance.py marks each as xfail(strict=True): fixing one means
+# deleting its line. `python -m orchestrator.engine.conformance --write-history-expectations FILE`
+# writes each differing case with its first difference; the reasons here were written from those."""
 
 
 if __name__ == "__main__":

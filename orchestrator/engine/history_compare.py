@@ -17,9 +17,10 @@ from typing import Any
 from .api import HistoryEvent
 from .aws_history import aws_event
 
-# `<ArnPart_0idx>`, `<json-input:1>`, `<x:N>`: a value the recording replaced.
-_PLACEHOLDER = re.compile(r"<[A-Za-z][\w:\-]*>")
-_ANY = frozenset({"snf_role_arn", "timestamp"})
+# `<ArnPart_0idx>`, `<json-input:1>`, `<x:N>`: a value the recording replaced; 111111111111
+# stands for the account id in its ARNs.
+_PLACEHOLDER = re.compile(r"<[A-Za-z][\w:\-]*>|111111111111")
+_ANY = frozenset({"snf_role_arn", "timestamp", "date"})
 _JSON_TEXT_FIELDS = frozenset({"input", "output"})
 
 

@@ -49,6 +49,7 @@ def start(
     rt.parts.put(INPUT, input)
     rt.emit(
         "ExecutionStarted",
+        previous=0,
         input=to_json(input),
         inputDetails={"truncated": False},
         roleArn="",  # AWS's details hold only these three (no machine name or version)

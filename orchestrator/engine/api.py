@@ -33,6 +33,8 @@ class ExecutionContext:
     state_machine_version: int
     start_time: datetime
     input: JSON = None
+    # `$$.StateMachine.Id`: the machine's ARN where the shell has one (else name:version).
+    state_machine_arn: str | None = None
 
 
 class Entropy(Protocol):

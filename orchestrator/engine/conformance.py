@@ -102,7 +102,17 @@ def _run(case: dict[str, Any], history: list[HistoryEvent]) -> str | None:
     except DefinitionError as exc:
         return f"definition rejected: {exc.problems[0]}"
     name = case["name"][-40:]
-    ctx = ExecutionContext(f"arn:exec:{name}", name, "conformance", 1, START, case["input"])
+    # ARNs shaped as AWS's (account 111111111111, as the recordings write it).
+    arn = "arn:aws:states:us-east-1:111111111111:{}:conformance"
+    ctx = ExecutionContext(
+        f"{arn.format('execution')}:{name}",
+        name,
+        "conformance",
+        1,
+        START,
+        case["input"],
+        state_machine_arn=arn.format("stateMachine"),
+    )
     entropy = CaseEntropy(case["name"])
     now = START
     empty = ExecutionState.empty()

@@ -269,7 +269,7 @@ class Runtime:
             self.ctx,
             state_name=th.state,
             entered_time=th.entered_time,
-            retry_count=th.retry_count,
+            retry_count=th.retry_count if self.state_of(th).has_retry else None,
             redrive_count=self.core["redrive_count"],
             token=token,
             item=item,

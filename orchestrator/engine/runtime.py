@@ -119,9 +119,13 @@ class Runtime:
     def emit_in(self, th: Thread, type_: str, /, *, update: bool = True, **details: Any) -> int:
         """An event of thread `th`: it follows from the thread's source event and, unless
         `update` is False, becomes the source of the next one (as AWS links them). A quiet
-        thread's events are not recorded (0 is returned)."""
+        thread's events are not recorded: AWS writes them in a child execution's history, whose
+        ids (from 2, after its ExecutionStarted) are what its causes cite."""
         if th.quiet:
-            return 0
+            event_id = max(th.src or 0, 1) + 1
+            if update:
+                th.src = event_id
+            return event_id
         event_id = self.emit(type_, previous=th.src, **details)
         if update:
             th.src = event_id

@@ -81,3 +81,35 @@ def test_map_iterations_follow_their_start_and_the_map_their_last_event() -> Non
         (19, 17, "MapStateExited"),
         (20, 19, "ExecutionSucceeded"),
     ]
+
+
+def test_a_distributed_map_keeps_its_iterations_out_of_the_history() -> None:
+    processor = {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "OutputPath": "$.missing", "End": True}},
+    }
+    definition = {
+        "StartAt": "M",
+        "States": {"M": {"Type": "Map", "ItemProcessor": processor, "End": True}},
+    }
+    d = Driver(definition, [{"missing": 1}])
+    assert [t for _, _, t in links(d)] == [
+        "ExecutionStarted",
+        "MapStateEntered",
+        "MapStateStarted",
+        "MapRunStarted",
+        "MapRunSucceeded",
+        "MapStateSucceeded",
+        "MapStateExited",
+        "ExecutionSucceeded",
+    ]
+    failing = Driver(definition, [{}])
+    assert failing.last.outcome is not None
+    # The iteration's cause cites its own (child execution's) history: its state entered at #2.
+    assert "(entered at the event id #2)" in str(failing.last.outcome.cause)
+    assert [t for _, _, t in links(failing)][-3:] == [
+        "MapRunFailed",
+        "MapStateFailed",
+        "ExecutionFailed",
+    ]

@@ -24,6 +24,8 @@ from .machine import StateMachine, parse_definition
 from .paths import to_json
 from .runtime import ROOT, Runtime, Thread
 from .states.base import State
+from .states.map_ import MapState
+from .states.parallel import ParallelState
 from .test_state_inspection import ReplayEntropy, inspection_data
 
 LEVELS = ("INFO", "DEBUG", "TRACE")
@@ -125,18 +127,23 @@ def _locate(
 
 
 def _find(machine: StateMachine, name: str, path: list[Any]) -> list[Any] | None:
+    """The path (state, branch index, ...) to the sub-machine that holds state `name`."""
     if name in machine.states:
         return path
     for state_name, state in machine.states.items():
-        for index in range(len(getattr(state, "branches", [])) or 1):
-            try:
-                sub = state.sub_machine(index)
-            except (KeyError, IndexError, AssertionError):
-                break
+        for index, sub in enumerate(_sub_machines(state)):
             found = _find(sub, name, [*path, state_name, index])
             if found is not None:
                 return found
     return None
+
+
+def _sub_machines(state: State) -> list[StateMachine]:
+    if isinstance(state, ParallelState):
+        return state.branches
+    if isinstance(state, MapState) and state.processor is not None:
+        return [state.processor]
+    return []
 
 
 def _targets(raw: dict[str, Any]) -> list[str]:

@@ -27,6 +27,7 @@ from .api import (
 from .errors import DefinitionError, StatesError
 from .interpreter import handle, start
 from .machine import StateMachine, parse_definition, validate_definition
+from .test_state import TestStateRequestError, run_test_state
 
 __all__ = [
     "JSON",
@@ -47,10 +48,12 @@ __all__ = [
     "TaskFailed",
     "TaskHeartbeat",
     "TaskSucceeded",
+    "TestStateRequestError",
     "TimerFired",
     "TimerRequest",
     "handle",
     "parse_definition",
+    "run_test_state",
     "start",
     "validate_definition",
 ]

@@ -33,6 +33,8 @@ class ExecutionContext:
     state_machine_version: int
     start_time: datetime
     input: JSON = None
+    # `$$.StateMachine.Id`: the machine's ARN where the shell has one (else name:version).
+    state_machine_arn: str | None = None
 
 
 class Entropy(Protocol):
@@ -100,6 +102,9 @@ class HistoryEvent:
 
     type: str
     details: dict[str, JSON] = field(default_factory=dict)
+    # AWS's previousEventId: the event this one follows from (0 for none), an absolute id as the
+    # shell numbers events; None means the event just before it (id - 1).
+    previous_event_id: int | None = None
 
 
 @dataclass(frozen=True)

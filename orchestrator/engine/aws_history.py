@@ -14,6 +14,8 @@ from typing import Any
 
 # `<Kind>StateEntered` / `<Kind>StateExited` for every kind of state share one details key.
 _STATE_FAMILY = re.compile(r"^[A-Z][A-Za-z]*State(Entered|Exited)$")
+# Events whose details object AWS writes even when empty (a Fail state with no Error or Cause).
+_ALWAYS_DETAILED = frozenset({"ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"})
 
 
 def details_key(event_type: str) -> str:
@@ -31,13 +33,14 @@ def aws_event(
     event_type: str,
     details: dict[str, Any],
 ) -> dict[str, Any]:
-    """One event as AWS returns it (details omitted when empty, as AWS does)."""
+    """One event as AWS returns it (details omitted when empty, as AWS does, but for the
+    execution's failure events)."""
     event: dict[str, Any] = {
         "id": event_id,
         "previousEventId": previous_event_id,
         "timestamp": timestamp,
         "type": event_type,
     }
-    if details:
+    if details or event_type in _ALWAYS_DETAILED:
         event[details_key(event_type)] = details
     return event

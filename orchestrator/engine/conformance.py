@@ -1,10 +1,13 @@
 """Run the ASL conformance cases through `start` / `handle` on a virtual clock.
 
     python -m orchestrator.engine.conformance [CASES_DIR] [--write-expectations FILE]
+        [--write-history-expectations FILE]
 
-Prints one line per failing case (its name and a short reason), a per-category breakdown and
-`conformance: N passed, M failed`. Always exits 0: the expectations file says what may fail.
-`--write-expectations` rewrites that file (one `name reason` line per failing case).
+Prints one line per failing case (its name and a short reason), one per case whose history
+differs from the one AWS recorded, a per-category breakdown, `histories: N of M identical to
+AWS's` and `conformance: N passed, M failed`. Always exits 0: the expectations files say what may
+fail. `--write-expectations` / `--write-history-expectations` rewrite them (one `name reason`
+line per failing case).
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .api import Decision, Event, ExecutionContext, ExecutionState, TimerFired
+from .api import Decision, Event, ExecutionContext, ExecutionState, HistoryEvent, TimerFired
 from .contract import contract_problems, freeze, stored
 from .errors import DefinitionError
+from .history_compare import history_difference, number_events
 from .interpreter import handle, start
 from .machine import StateMachine, parse_definition
 
@@ -62,18 +66,58 @@ def load_cases(directory: Path) -> list[dict[str, Any]]:
     return [json.loads(p.read_text()) for p in sorted(directory.glob("*.json"))]
 
 
+@dataclass
+class CaseResult:
+    """How one case ran: `reason` is None when status and output (or error and cause) match
+    AWS's; `history` holds every event the engine wrote, in order."""
+
+    reason: str | None
+    history: list[HistoryEvent]
+
+    def history_reason(self, case: dict[str, Any]) -> str | None:
+        """None when our history is the one AWS recorded (cases without one: always None)."""
+        expected = case["expected"].get("history")
+        if expected is None:
+            return None
+        if self.reason is not None:
+            return f"the execution itself differs: {self.reason}"
+        return history_difference(expected, number_events(self.history))
+
+
 def run_case(case: dict[str, Any]) -> str | None:
     """None when the engine matches AWS's recorded result, else a short reason."""
+    return run_case_full(case).reason
+
+
+def run_case_full(case: dict[str, Any]) -> CaseResult:
+    """Run a case; a crash of the engine is the caller's to report."""
+    history: list[HistoryEvent] = []
+    reason = _run(case, history)
+    return CaseResult(reason, history)
+
+
+def _run(case: dict[str, Any], history: list[HistoryEvent]) -> str | None:
     try:
         machine = parse_definition(case["definition"])
     except DefinitionError as exc:
         return f"definition rejected: {exc.problems[0]}"
     name = case["name"][-40:]
-    ctx = ExecutionContext(f"arn:exec:{name}", name, "conformance", 1, START, case["input"])
+    # ARNs shaped as AWS's (account 111111111111, as the recordings write it).
+    arn = "arn:aws:states:us-east-1:111111111111:{}:conformance"
+    ctx = ExecutionContext(
+        f"{arn.format('execution')}:{name}",
+        name,
+        "conformance",
+        1,
+        START,
+        case["input"],
+        state_machine_arn=arn.format("stateMachine"),
+    )
     entropy = CaseEntropy(case["name"])
     now = START
     empty = ExecutionState.empty()
     decision = start(machine, ctx, case["input"], now=now, entropy=entropy)
+    history += decision.history
     if problems := contract_problems(empty, freeze(empty), decision):
         return f"broke the parts contract: {problems[0]}"
     state = stored(empty, decision)
@@ -91,6 +135,7 @@ def run_case(case: dict[str, Any]) -> str | None:
         reason, decision = _step(machine, ctx, state, decision, TimerFired(timer_id), now, entropy)
         if reason:
             return reason
+        history += decision.history
         state = stored(state, decision)
     else:
         return "did not finish"
@@ -187,23 +232,38 @@ def read_expectations(path: Path) -> dict[str, str]:
     return out
 
 
+def _option(args: list[str], flag: str) -> Path | None:
+    """Remove `flag FILE` from `args`; the FILE, if the flag was there."""
+    if flag not in args:
+        return None
+    i = args.index(flag)
+    value = Path(args[i + 1])
+    del args[i : i + 2]
+    return value
+
+
 def main(argv: list[str]) -> int:
     args = list(argv)
-    write_to: Path | None = None
-    if "--write-expectations" in args:
-        i = args.index("--write-expectations")
-        write_to = Path(args[i + 1])
-        del args[i : i + 2]
+    write_to = _option(args, "--write-expectations")
+    write_history_to = _option(args, "--write-history-expectations")
     directory = Path(args[0]) if args else DEFAULT_DIR
     failures: list[tuple[str, str]] = []
-    passed = failed = 0
+    history_failures: list[tuple[str, str]] = []
+    passed = failed = recorded = 0
     by_category: Counter[tuple[str, bool]] = Counter()
     by_language: Counter[tuple[str, bool]] = Counter()
     for case in load_cases(directory):
+        history_reason: str | None = None
         try:
-            reason = run_case(case)
+            result = run_case_full(case)
+            reason, history_reason = result.reason, result.history_reason(case)
         except Exception as exc:  # a crash is a failing case, reported like any other
             reason = f"engine crashed: {type(exc).__name__}: {_short(str(exc))}"
+            history_reason = reason
+        if "history" in case["expected"]:
+            recorded += 1
+            if history_reason is not None:
+                history_failures.append((case["name"], history_reason))
         ok = reason is None
         by_category[(case.get("category", "?"), ok)] += 1
         by_language[(query_language(case), ok)] += 1
@@ -213,17 +273,27 @@ def main(argv: list[str]) -> int:
             failed += 1
             failures.append((case["name"], str(reason)))
             print(f"{case['name']}: {reason}")
+    for name, reason in history_failures:
+        print(f"{name}: history: {reason}")
     for label, counter in (("category", by_category), ("language", by_language)):
         names = sorted({k for k, _ in counter})
         parts = [
             f"{n} {counter[(n, True)]}/{counter[(n, True)] + counter[(n, False)]}" for n in names
         ]
         print(f"by {label}: " + ", ".join(parts))
+    identical = recorded - len(history_failures)
+    print(f"histories: {identical} of {recorded} identical to AWS's")
     print(f"conformance: {passed} passed, {failed} failed")
     if write_to is not None:
-        lines = [EXPECTATIONS_HEADER] + [f"{n} {r}".replace("\n", " ") for n, r in failures]
-        write_to.write_text("\n".join(lines) + "\n")
+        _write_expectations(write_to, EXPECTATIONS_HEADER, failures)
+    if write_history_to is not None:
+        _write_expectations(write_history_to, HISTORY_EXPECTATIONS_HEADER, history_failures)
     return 0
+
+
+def _write_expectations(path: Path, header: str, failures: list[tuple[str, str]]) -> None:
+    lines = [header] + [f"{n} {r}".replace("\n", " ") for n, r in failures]
+    path.write_text("\n".join(lines) + "\n")
 
 
 EXPECTATIONS_HEADER = """\
@@ -231,6 +301,13 @@ EXPECTATIONS_HEADER = """\
 # tests/conformance/test_conformance.py marks each as xfail(strict=True): fixing one means
 # deleting its line. Regenerate with:
 #   python -m orchestrator.engine.conformance --write-expectations conformance-expectations.txt"""
+
+
+HISTORY_EXPECTATIONS_HEADER = """\
+# Conformance cases whose history differs from the one AWS recorded: `<case name> <reason>` per
+# line. tests/conformance/test_conformance.py marks each as xfail(strict=True): fixing one means
+# deleting its line. `python -m orchestrator.engine.conformance --write-history-expectations FILE`
+# writes each differing case with its first difference; the reasons here were written from those."""
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ def iso(moment: datetime) -> str:
 
 
 def state_machine_id(ctx: ExecutionContext) -> str:
-    return f"{ctx.state_machine_name}:{ctx.state_machine_version}"
+    return ctx.state_machine_arn or f"{ctx.state_machine_name}:{ctx.state_machine_version}"
 
 
 def build_context(
@@ -24,12 +24,13 @@ def build_context(
     *,
     state_name: str | None,
     entered_time: str | None,
-    retry_count: int,
+    retry_count: int | None,
     redrive_count: int,
     token: str | None = None,
     item: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """`$$`: Execution, State, StateMachine, and Task / Map where they apply."""
+    """`$$`: Execution, State, StateMachine, and Task / Map where they apply (`retry_count`
+    None: a state without Retry)."""
     context: dict[str, Any] = {
         "Execution": {
             "Id": ctx.execution_id,
@@ -39,9 +40,11 @@ def build_context(
             "StartTime": iso(ctx.start_time),
             "RedriveCount": redrive_count,
         },
-        "State": {"EnteredTime": entered_time, "Name": state_name, "RetryCount": retry_count},
+        "State": {"EnteredTime": entered_time, "Name": state_name},
         "StateMachine": {"Id": state_machine_id(ctx), "Name": ctx.state_machine_name},
     }
+    if retry_count is not None:  # AWS shows RetryCount only in states that can retry
+        context["State"]["RetryCount"] = retry_count
     if token is not None:
         context["Task"] = {"Token": token}
     if item is not None:

@@ -41,10 +41,19 @@ class StatesError(Exception):
 
     name: str = TASK_FAILED
 
-    def __init__(self, cause: str | None = None, *, error: str | None = None) -> None:
+    def __init__(
+        self, cause: str | None = None, *, error: str | None = None, location: str | None = None
+    ) -> None:
         super().__init__(cause or "")
         self.error: str | None = error if error is not None else self.name
         self.cause: str | None = cause
+        # The field whose evaluation failed (`Items`, `Output/result`): AWS's EvaluationFailed.
+        self.location = location
+        # The event AWS writes when this error fails the state for good (not retried), e.g.
+        # MapStateFailed; set by the state that raises it.
+        self.state_failed_event: str | None = None
+        # Raised for a child (branch, iteration) that failed: the child reported it already.
+        self.from_children = False
 
 
 class RuntimeFailure(StatesError):

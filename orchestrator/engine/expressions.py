@@ -75,19 +75,22 @@ def evaluate(
     except JException as exc:
         raise QueryEvaluationError(
             f"The JSONata expression '{body}' specified for the field '{field}' threw an "
-            f"error during evaluation: {exc}"
+            f"error during evaluation: {exc}",
+            location=field,
         ) from exc
     except (RecursionError, ValueError, TypeError) as exc:
         raise QueryEvaluationError(f"JSONata evaluation of '{body}' failed: {exc}") from exc
     if result is None:
         raise QueryEvaluationError(
             f"The JSONata expression '{body}' specified for the field '{field}' returned "
-            "nothing (undefined)."
+            "nothing (undefined).",
+            location=field,
         )
     if _is_function(result):
         raise QueryEvaluationError(
             f"The JSONata expression '{body}' specified for the field '{field}' returned an "
-            "unsupported result type."
+            "unsupported result type.",
+            location=field,
         )
     return _plain(result)
 

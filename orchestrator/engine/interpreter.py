@@ -49,11 +49,10 @@ def start(
     rt.parts.put(INPUT, input)
     rt.emit(
         "ExecutionStarted",
+        previous=0,
         input=to_json(input),
         inputDetails={"truncated": False},
-        roleArn="",
-        stateMachineName=ctx.state_machine_name,
-        stateMachineVersion=ctx.state_machine_version,
+        roleArn="",  # AWS's details hold only these three (no machine name or version)
     )
     if machine.timeout_seconds:
         rt.set_timer(

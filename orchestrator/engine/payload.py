@@ -64,11 +64,11 @@ def evaluate_dynamic(value: str, field: str, data: Any, env: Env, entropy: Entro
     try:
         return read_path(value, data, env)
     except PathNotFound as exc:
-        where = "context object" if value.startswith("$$") else "input"
         doc = env.context if value.startswith("$$") else data
+        # AWS's words, "input" for a context path too (as its recorded causes show).
         raise RuntimeFailure(
-            f"The JSONPath {value} specified for the field {field} could not be found in the "
-            f"{where} {to_json(doc)}"
+            f"The JSONPath '{value}' specified for the field '{field}' could not be found in "
+            f"the input '{to_json(doc)}'"
         ) from exc
     except InvalidPath as exc:
         raise RuntimeFailure(str(exc)) from exc

@@ -64,6 +64,9 @@ class FanOut(TypedDict, total=False):
     max: int  # Map: MaxConcurrency (0: no limit)
     count: int | None  # Map: ToleratedFailureCount
     pct: float | None  # Map: ToleratedFailurePercentage
+    # Map: the event the next MapIterationStarted follows from (kept here, not in the Map's
+    # thread, so that a reply does not rewrite the thread and the input it holds).
+    src: int | None
 
 
 class ThreadRecord(TypedDict, total=False):
@@ -89,6 +92,11 @@ class ThreadRecord(TypedDict, total=False):
     reentry: bool  # a retry: run the state again without entering it
     fanout: str  # key of the FanOut part while children run
     waited_input: JSON  # Wait: the effective input, output when the wait is over
+    # AWS's previousEventId of the thread's next event (the event it follows from), and what it
+    # was when the current state was entered. Absent in records written before they existed.
+    src: int
+    entered_src: int
+    quiet: bool  # a DISTRIBUTED Map's iteration: AWS keeps its events out of the history
 
 
 def thread_key(tid: str) -> str:
@@ -193,6 +201,9 @@ class Thread:
     reentry: Field[bool | None] = Field(None)
     fanout: Field[str | None] = Field(None)
     waited_input: Field[JSON] = Field(None)
+    src: Field[int | None] = Field(None)
+    entered_src: Field[int | None] = Field(None)
+    quiet: Field[bool | None] = Field(None)
 
     def edit(self) -> ThreadRecord:
         """The record, made private to this decision first."""

@@ -34,6 +34,8 @@ def recover(rt: Runtime, th: Thread, state: State, exc: StatesError) -> None:
             rt.set_timer(th, "retry", delay)
             return
         break  # "the retrier that matched is exhausted": fall through to the catchers
+    if exc.state_failed_event:
+        rt.emit_in(th, exc.state_failed_event)
     for catcher in state.catchers:
         if catcher.matches(error):
             _catch(rt, th, state, catcher, error, cause)
@@ -66,6 +68,5 @@ def _catch(
     except StatesError as exc:
         rt.fail_thread(th, exc.error, exc.cause)
         return
-    if assigned:
-        th.assign(assigned)
-    th.state, th.input, th.phase = catcher.next, output, "run"
+    # AWS leaves the state (StateExited, with the catcher's output) and goes to its Next.
+    rt.transition(th, state, output, assigned=assigned, next_state=catcher.next)

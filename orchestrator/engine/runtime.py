@@ -25,7 +25,7 @@ from .api import (
     TimerRequest,
 )
 from .context import build_context, iso
-from .errors import StatesError
+from .errors import QUERY_EVALUATION_ERROR, StatesError
 from .machine import StateMachine
 from .parts import WorkingParts, as_part_map
 from .paths import Env, to_json
@@ -109,11 +109,27 @@ class Runtime:
             outcome=Outcome(**outcome) if outcome else None,
         )
 
-    def emit(self, type_: str, **details: Any) -> int:
-        """Append a history event; returns its id (1-based, as the shell numbers them)."""
-        self.history.append(HistoryEvent(type_, details))
+    def emit(self, type_: str, /, *, previous: int | None = None, **details: Any) -> int:
+        """Append a history event; returns its id (1-based, as the shell numbers them).
+        `previous` is AWS's previousEventId (None: the event just before)."""
+        self.history.append(HistoryEvent(type_, details, previous))
         self.core["events"] += 1
         return self.core["events"]
+
+    def emit_in(self, th: Thread, type_: str, /, *, update: bool = True, **details: Any) -> int:
+        """An event of thread `th`: it follows from the thread's source event and, unless
+        `update` is False, becomes the source of the next one (as AWS links them). A quiet
+        thread's events are not recorded: AWS writes them in a child execution's history, whose
+        ids (from 2, after its ExecutionStarted) are what its causes cite."""
+        if th.quiet:
+            event_id = max(th.src or 0, 1) + 1
+            if update:
+                th.src = event_id
+            return event_id
+        event_id = self.emit(type_, previous=th.src, **details)
+        if update:
+            th.src = event_id
+        return event_id
 
     def next_seq(self) -> int:
         self.core["seq"] += 1
@@ -160,8 +176,11 @@ class Runtime:
         *,
         index: int | None = None,
         branch: int | None = None,
+        source: int = 0,
+        quiet: bool = False,
     ) -> Thread:
-        """Create a thread at its machine's StartAt and queue it to run."""
+        """Create a thread at its machine's StartAt and queue it to run; its first event
+        follows from event `source` (0: none, as AWS's first state of an execution)."""
         record: ThreadRecord = {
             "id": tid,
             "parent": parent.id if parent else None,
@@ -172,7 +191,10 @@ class Runtime:
             "timers": [],
             "vars": {},
             "retry_count": 0,
+            "src": source,
         }
+        if quiet or (parent is not None and parent.quiet):
+            record["quiet"] = True
         if index is not None:
             record["index"] = index
         if branch is not None:
@@ -203,7 +225,9 @@ class Runtime:
         th.entered_time = iso(self.now)
         th.retry_count = 0
         th.retry_counts = [0] * len(state.retriers)
-        th.entered_event = self.emit(
+        th.entered_src = th.src
+        th.entered_event = self.emit_in(
+            th,
             f"{state.type_name}StateEntered",
             name=state.name,
             input=to_json(th.input),
@@ -228,7 +252,8 @@ class Runtime:
         if assigned:
             th.assign(assigned)
             details["assignedVariables"] = {k: to_json(v) for k, v in assigned.items()}
-        self.emit(f"{state.type_name}StateExited", **details)
+            details["assignedVariablesDetails"] = {"truncated": False}
+        self.emit_in(th, f"{state.type_name}StateExited", **details)
         target = next_state or state.next
         if next_state is None and (state.end or not state.transitions):
             self.finish_thread(th, output)
@@ -248,7 +273,7 @@ class Runtime:
             self.ctx,
             state_name=th.state,
             entered_time=th.entered_time,
-            retry_count=th.retry_count,
+            retry_count=th.retry_count if self.state_of(th).has_retry else None,
             redrive_count=self.core["redrive_count"],
             token=token,
             item=item,
@@ -340,6 +365,16 @@ class Runtime:
 
     def state_failed(self, th: Thread, state: State, exc: StatesError) -> None:
         """Retry, catch, or fail the thread with the error the state raised."""
+        if exc.error == QUERY_EVALUATION_ERROR and not exc.from_children:
+            # AWS records the failed evaluation, linked to the event before the state's entry
+            # (a Wait's evaluation: to its entry).
+            details: dict[str, Any] = {"error": exc.error, "cause": exc.cause, "state": state.name}
+            if exc.location:
+                details["location"] = exc.location
+            if state.evaluates_after_entry:
+                self.emit_in(th, "EvaluationFailed", **details)
+            elif not th.quiet:
+                th.src = self.emit("EvaluationFailed", previous=th.entered_src, **details)
         recover(self, th, state, exc)
 
     def fail_thread(self, th: Thread, error: str | None, cause: str | None) -> None:
@@ -425,7 +460,9 @@ class Runtime:
             )
             outcome: dict[str, Any] = {"status": status, "output": output}
         else:
-            details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
+            details: dict[str, Any] = {
+                k: v for k, v in (("error", error), ("cause", cause)) if v is not None
+            }
             kind = {
                 "FAILED": "ExecutionFailed",
                 "TIMED_OUT": "ExecutionTimedOut",

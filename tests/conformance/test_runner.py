@@ -45,3 +45,46 @@ def test_json_equal_distinguishes_booleans_from_numbers() -> None:
     assert json_equal({"a": [1, 2.0]}, {"a": [1.0, 2]})
     assert not json_equal(True, 1)
     assert not json_equal([1], [1, 2])
+
+
+def test_a_different_history_is_reported() -> None:
+    from orchestrator.engine.conformance import run_case_full
+
+    case = copy.deepcopy(CASE)
+    case["expected"]["history"] = [
+        {
+            "id": 1,
+            "previousEventId": 0,
+            "timestamp": "timestamp",
+            "type": "ExecutionStarted",
+            "executionStartedEventDetails": {
+                "input": {},
+                "inputDetails": {"truncated": False},
+                "roleArn": "snf_role_arn",
+            },
+        },
+        {
+            "id": 2,
+            "previousEventId": 0,
+            "timestamp": "timestamp",
+            "type": "FailStateEntered",
+            "stateEnteredEventDetails": {
+                "input": {},
+                "inputDetails": {"truncated": False},
+                "name": "F",
+            },
+        },
+        {
+            "id": 3,
+            "previousEventId": 2,
+            "timestamp": "timestamp",
+            "type": "ExecutionFailed",
+            "executionFailedEventDetails": {"error": "E", "cause": "C"},
+        },
+    ]
+    assert run_case_full(case).history_reason(case) is None
+    case["expected"]["history"][2]["executionFailedEventDetails"]["cause"] = "other"
+    assert "cause" in str(run_case_full(case).history_reason(case))
+    case["expected"]["history"][2]["executionFailedEventDetails"]["cause"] = "C"
+    case["expected"]["history"][1]["previousEventId"] = 1
+    assert "previousEventId" in str(run_case_full(case).history_reason(case))

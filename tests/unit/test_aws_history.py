@@ -20,3 +20,8 @@ def test_empty_details_are_left_out() -> None:
         "timestamp": "now",
         "type": "ParallelStateStarted",
     }
+
+
+def test_an_execution_failure_keeps_its_empty_details() -> None:
+    event = aws_event(3, 2, "now", "ExecutionFailed", {})
+    assert event["executionFailedEventDetails"] == {}

@@ -64,6 +64,9 @@ class State:
     required: ClassVar[frozenset[str]] = frozenset()
     transitions: ClassVar[bool] = True  # needs exactly one of Next / End
     has_retry: ClassVar[bool] = False
+    # AWS links a failed evaluation (EvaluationFailed) to the state's entry event rather than
+    # to the event before it (true of Wait only, in AWS's recorded histories).
+    evaluates_after_entry: ClassVar[bool] = False
 
     def __init__(
         self,

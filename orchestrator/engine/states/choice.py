@@ -82,7 +82,8 @@ class ChoiceState(State):
                         th,
                         f"The JSONata expression '{cond}' specified for the field 'Condition' "
                         "returned an unexpected result type. Expected 'boolean'.",
-                    )
+                    ),
+                    location="Condition",
                 )
             return value
         assert rule is not None

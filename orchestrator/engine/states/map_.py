@@ -78,6 +78,8 @@ class MapState(State):
         ql = "JSONata" if self.jsonata else "JSONPath"
         self.processor = build_machine(self.raw[key], f"{self.where}.{key}", ql)
         self.selector = self.raw.get("ItemSelector", self.raw.get("Parameters"))
+        config = self.raw[key].get("ProcessorConfig") if isinstance(self.raw[key], dict) else None
+        self.distributed = isinstance(config, dict) and config.get("Mode") == "DISTRIBUTED"
         if not self.jsonata and "ItemsPath" in self.raw:
             self._check_path(self.raw["ItemsPath"], "ItemsPath", problems)
 
@@ -89,8 +91,16 @@ class MapState(State):
 
     def execute(self, rt: Runtime, th: Thread) -> None:
         data = self.effective_input(rt, th)
-        items = self._items(rt, th, data)
+        try:
+            items = self._items(rt, th, data)
+        except QueryEvaluationError as exc:
+            exc.state_failed_event = "MapStateFailed"  # AWS: EvaluationFailed, MapStateFailed
+            raise
         max_concurrency = self._number(rt, th, data, "MaxConcurrency", 0, integer=True)
+        inputs = [self._item_input(rt, th, data, i, item) for i, item in enumerate(items)]
+        rt.drop_children(th)
+        rt.emit_in(th, "MapStateStarted", length=len(inputs))
+        # AWS checks the tolerated failures after it started the state.
         count = self._number(rt, th, data, "ToleratedFailureCount", None, integer=True)
         pct = self._number(rt, th, data, "ToleratedFailurePercentage", None, integer=False)
         if count is not None and count < 0:
@@ -99,12 +109,10 @@ class MapState(State):
             raise RuntimeFailure(
                 rt.runtime_cause(th, "ToleratedFailurePercentage must be between 0 and 100.")
             )
-        inputs = [self._item_input(rt, th, data, i, item) for i, item in enumerate(items)]
-        rt.drop_children(th)
-        rt.emit("MapStateStarted", length=len(inputs))
+        if self.distributed:
+            rt.emit_in(th, "MapRunStarted", mapRunArn=self._map_run_arn(rt))
         if not inputs:
-            rt.emit("MapStateSucceeded")
-            self.complete(rt, th, [])
+            self._succeed(rt, th, [])
             return
         run = rt.next_seq()
         fanout = fanout_key("map", run)
@@ -118,6 +126,7 @@ class MapState(State):
             "max": max_concurrency or 0,
             "count": count,
             "pct": pct,
+            "src": th.src,
         }
         rt.parts.put(fanout, counters, owned=True)
         for i, item_input in enumerate(inputs):
@@ -134,7 +143,7 @@ class MapState(State):
             i = counters["started"]
             counters["started"] += 1
             counters["running"] += 1
-            rt.emit("MapIterationStarted", index=i, name=self.name)
+            started = self._emit(rt, th, counters, "MapIterationStarted", index=i)
             item_input = rt.parts.get(item_input_key(fanout, i))
             rt.parts.delete(item_input_key(fanout, i))  # the iteration holds it from now on
             rt.spawn(
@@ -143,6 +152,8 @@ class MapState(State):
                 item_input,
                 child_thread_id(th.id, fanout, i),
                 index=i,
+                source=started,
+                quiet=self.distributed,
             )
 
     def on_child_done(self, rt: Runtime, th: Thread, child: Thread) -> None:
@@ -152,24 +163,55 @@ class MapState(State):
         counters["running"] -= 1
         counters["done"] += 1
         i = child.index
+        counters["src"] = child.src  # AWS: what follows an iteration follows from its last event
         if child.phase == "failed":
             counters["failed"] += 1
-            rt.emit("MapIterationFailed", index=i, name=self.name)
+            self._emit(rt, th, counters, "MapIterationFailed", update=False, index=i)
             if self._too_many_failures(counters):
                 self._fail(rt, th, child, counters)
             result: Any = {"Error": child.error, "Cause": child.cause}
+            last = 0
         else:
-            rt.emit("MapIterationSucceeded", index=i, name=self.name)
+            last = self._emit(rt, th, counters, "MapIterationSucceeded", update=False, index=i)
             result = child.output
         rt.parts.put(result_key(fanout, i), result)
         rt.delete_thread(child)
         if counters["done"] == counters["length"]:
             results = [rt.parts.get(result_key(fanout, n)) for n in range(counters["length"])]
             rt.drop_children(th)
-            rt.emit("MapStateSucceeded")
-            self.complete(rt, th, results)
+            if last:
+                th.src = last
+            self._succeed(rt, th, results)
         else:
             self._start_more(rt, th, fanout)
+
+    def _emit(
+        self,
+        rt: Runtime,
+        th: Thread,
+        counters: FanOut,
+        type_: str,
+        *,
+        update: bool = True,
+        index: int,
+    ) -> int:
+        """A MapIteration* event, linked through the run's counters; none in a distributed
+        run (its iterations are executions of their own) or a quiet thread. Its id, or 0."""
+        if self.distributed or th.quiet:
+            return 0
+        event_id = rt.emit(type_, previous=counters.get("src"), index=index, name=self.name)
+        if update:
+            counters["src"] = event_id
+        return event_id
+
+    def _succeed(self, rt: Runtime, th: Thread, results: list[Any]) -> None:
+        """MapRunSucceeded (distributed), MapStateSucceeded, then the state's output."""
+        source = th.src
+        if self.distributed:
+            th.src = rt.emit_in(th, "MapRunSucceeded", update=False) or source
+        rt.emit_in(th, "MapStateSucceeded", update=False)
+        th.src = source
+        self.complete(rt, th, results)
 
     def _too_many_failures(self, counters: FanOut) -> bool:
         count, pct = counters["count"], counters["pct"]
@@ -189,10 +231,24 @@ class MapState(State):
         else:
             error = EXCEEDED_TOLERATED_FAILURE_THRESHOLD
             cause = "The specified tolerated failure threshold was exceeded"
-        rt.emit("MapStateFailed")
+        if self.distributed:
+            rt.emit_in(th, "MapRunFailed", update=False)
+        elif not th.quiet:
+            th.src = counters.get("src")
         failure = StatesError(cause)
-        failure.error = error
+        failure.error = error  # None too: a Fail state without Error fails the Map with none
+        failure.from_children = True
+        failure.state_failed_event = "MapStateFailed"  # written unless a Retrier takes it
         raise failure
+
+    def _map_run_arn(self, rt: Runtime) -> str:
+        """A Map Run's ARN as AWS forms it: `...:mapRun:<machine>/<label>:<id>`."""
+        execution = rt.ctx.execution_id
+        prefix = "arn:aws:states::"  # region and account are the shell's; unknown here
+        if execution.startswith("arn:") and ":execution:" in execution:
+            prefix = execution.split(":execution:")[0]
+        label = self.raw.get("Label", self.name)
+        return f"{prefix}:mapRun:{rt.ctx.state_machine_name}/{label}:{rt.entropy.new_uuid()}"
 
     # ---- inputs --------------------------------------------------------------------------
 
@@ -210,7 +266,8 @@ class MapState(State):
                             f"The JSONata expression '{body}' specified for the field 'Items' "
                             f"returned an unexpected result type. Expected 'array', but was "
                             f"'{_type_name(items)}' for value: {to_json(items)}",
-                        )
+                        ),
+                        location="Items",
                     )
             elif isinstance(raw, list):
                 items = [self.evaluate_jsonata(rt, th, v, "Items", input=data) for v in raw]

@@ -57,34 +57,43 @@ class ParallelState(State):
     def execute(self, rt: Runtime, th: Thread) -> None:
         data = self.parameters_of(rt, th, self.effective_input(rt, th))
         rt.drop_children(th)
-        rt.emit("ParallelStateStarted")
+        started = rt.emit_in(th, "ParallelStateStarted")
         run = rt.next_seq()
         fanout = fanout_key("parallel", run)
         count = len(self.branches)
-        counters: FanOut = {"run": run, "length": count, "started": count, "pending": count}
+        counters: FanOut = {
+            "run": run,
+            "length": count,
+            "started": count,
+            "pending": count,
+            "src": th.src,
+        }
         rt.parts.put(fanout, counters, owned=True)
         th.fanout = fanout
         th.phase = "children"
         for i in range(count):
-            rt.spawn(
-                th, [*th.machine, self.name, i], data, child_thread_id(th.id, fanout, i), branch=i
-            )
+            child = child_thread_id(th.id, fanout, i)
+            rt.spawn(th, [*th.machine, self.name, i], data, child, branch=i, source=started)
 
     def on_child_done(self, rt: Runtime, th: Thread, child: Thread) -> None:
         fanout = th.fanout
         assert fanout is not None
         if child.phase == "failed":
             rt.drop_children(th)
-            rt.emit("ParallelStateFailed", error=child.error, cause=child.cause)
+            th.src = child.src  # AWS: what follows the branch follows from its last event
             failure = StatesError(child.cause)
             failure.error = child.error
+            failure.from_children = True
+            failure.state_failed_event = "ParallelStateFailed"  # unless a Retrier takes it
             raise failure
         rt.parts.put(result_key(fanout, child.branch), child.output)
         rt.delete_thread(child)
         counters: FanOut = rt.parts.edit(fanout)
         counters["pending"] -= 1
+        counters["src"] = child.src  # the last branch to end: what follows links to it
         if counters["pending"] == 0:
             results = [rt.parts.get(result_key(fanout, i)) for i in range(counters["length"])]
             rt.drop_children(th)
-            rt.emit("ParallelStateSucceeded")
+            th.src = counters["src"]
+            rt.emit_in(th, "ParallelStateSucceeded", update=False)
             self.complete(rt, th, results)

@@ -99,8 +99,8 @@ class TaskState(State):
         }
         if heartbeat:
             details["heartbeatInSeconds"] = heartbeat
-        rt.emit("TaskScheduled", **details)
-        rt.emit("TaskStarted", resource=self.resource, resourceType=RESOURCE_TYPE)
+        rt.emit_in(th, "TaskScheduled", **details)
+        rt.emit_in(th, "TaskStarted", resource=self.resource, resourceType=RESOURCE_TYPE)
         rt.commands.append(TaskCommand(token, self.queue, payload, self.name, attempt))
         rt.set_timer(th, "timeout", timeout, timer_id=f"{token}:timeout")
         if heartbeat:
@@ -117,7 +117,8 @@ class TaskState(State):
             return
         self._end_attempt(rt, th)
         if isinstance(event, TaskSucceeded):
-            rt.emit(
+            rt.emit_in(
+                th,
                 "TaskSucceeded",
                 resource=self.resource,
                 resourceType=RESOURCE_TYPE,
@@ -126,8 +127,10 @@ class TaskState(State):
             )
             self.complete(rt, th, event.output)
             return
-        details = {k: v for k, v in (("error", event.error), ("cause", event.cause)) if v}
-        rt.emit("TaskFailed", resource=self.resource, resourceType=RESOURCE_TYPE, **details)
+        details: dict[str, Any] = {
+            k: v for k, v in (("error", event.error), ("cause", event.cause)) if v
+        }
+        rt.emit_in(th, "TaskFailed", resource=self.resource, resourceType=RESOURCE_TYPE, **details)
         failure = StatesError(event.cause)
         failure.error = event.error  # SendTaskFailure may name no error: AWS keeps it null
         raise failure
@@ -140,7 +143,8 @@ class TaskState(State):
             else "The task did not send a heartbeat within its HeartbeatSeconds"
         )
         self._end_attempt(rt, th)
-        rt.emit(
+        rt.emit_in(
+            th,
             "TaskTimedOut",
             resource=self.resource,
             resourceType=RESOURCE_TYPE,

@@ -20,6 +20,7 @@ _INVALID_TS = "does not reference a valid ISO-8601 extended offset date-time for
 
 class WaitState(State):
     type_name = "Wait"
+    evaluates_after_entry = True
     fields = frozenset({"Next", "End", "InputPath", "OutputPath", "Assign", "Output", *_KINDS})
 
     def parse(self, problems: list[str], build_machine: Any) -> None:
@@ -68,7 +69,8 @@ class WaitState(State):
                     raise QueryEvaluationError(
                         rt.runtime_cause(
                             th, f"The Seconds field must be a non-negative integer: {value}"
-                        )
+                        ),
+                        location="Seconds",
                     )
                 return rt.now + timedelta(seconds=value)
             moment = parse_timestamp(value)
@@ -78,7 +80,8 @@ class WaitState(State):
                         th,
                         "The Timestamp field cannot be parsed as an ISO-8601 extended offset "
                         f"date-time format string: {value}",
-                    )
+                    ),
+                    location="Timestamp",
                 )
             return moment.astimezone(UTC)
         if self.kind == "Seconds":

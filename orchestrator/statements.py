@@ -16,70 +16,71 @@ _DECISION_CTES = """
 history AS (
     INSERT INTO orchestrator.history_events
         (execution_id, event_id, previous_event_id, timestamp, type, details)
-    SELECT u.execution_id, u.event_id, u.event_id - 1, $1, u.type, u.details::jsonb
-    FROM unnest($2::text[], $3::int[], $4::text[], $5::text[])
-        AS u(execution_id, event_id, type, details)
+    SELECT u.execution_id, u.event_id, COALESCE(u.previous, u.event_id - 1), $1, u.type,
+           u.details::jsonb
+    FROM unnest($2::text[], $3::int[], $4::text[], $5::text[], $6::int[])
+        AS u(execution_id, event_id, type, details, previous)
     {gate}
 ),
 closed_tokens AS (
     UPDATE orchestrator.task_tokens SET closed_at = $1
-    WHERE token = ANY($6::text[]) AND closed_at IS NULL
+    WHERE token = ANY($7::text[]) AND closed_at IS NULL
 ),
 issued_tokens AS (
     INSERT INTO orchestrator.task_tokens
         (token, execution_id, state_name, attempt, issued_at, closed_at)
     SELECT u.token, u.execution_id, u.state_name, u.attempt, $1, u.closed_at
-    FROM unnest($7::text[], $8::text[], $9::text[], $10::int[], $11::timestamptz[])
+    FROM unnest($8::text[], $9::text[], $10::text[], $11::int[], $12::timestamptz[])
         AS u(token, execution_id, state_name, attempt, closed_at)
     {gate}
 ),
 cancelled_timers AS (
     DELETE FROM orchestrator.timers t
-    USING unnest($12::text[], $13::text[]) AS u(execution_id, timer_id)
+    USING unnest($13::text[], $14::text[]) AS u(execution_id, timer_id)
     WHERE t.execution_id = u.execution_id AND t.timer_id = u.timer_id
 ),
 set_timers AS (
     INSERT INTO orchestrator.timers (execution_id, timer_id, due_at)
     SELECT u.execution_id, u.timer_id, u.due_at
-    FROM unnest($14::text[], $15::text[], $16::timestamptz[]) AS u(execution_id, timer_id, due_at)
+    FROM unnest($15::text[], $16::text[], $17::timestamptz[]) AS u(execution_id, timer_id, due_at)
     {gate}
     ON CONFLICT (execution_id, timer_id) DO UPDATE SET due_at = excluded.due_at
 ),
 new_outbox AS (
     INSERT INTO orchestrator.outbox (execution_id, queue, message_id, headers, body, created_at)
     SELECT u.execution_id, u.queue, u.message_id, u.headers::jsonb, u.body::jsonb, $1
-    FROM unnest($17::text[], $18::text[], $19::text[], $20::text[], $21::text[])
+    FROM unnest($18::text[], $19::text[], $20::text[], $21::text[], $22::text[])
         AS u(execution_id, queue, message_id, headers, body)
     {gate}
     RETURNING id, message_id
 ),
 published AS (
     UPDATE orchestrator.outbox SET published_at = $1
-    WHERE id = ANY($22::bigint[]) AND published_at IS NULL
+    WHERE id = ANY($23::bigint[]) AND published_at IS NULL
 ),
 rejected AS (
     INSERT INTO orchestrator.rejected_replies
         (token, execution_id, status, reason, via, payload, stale, received_at)
     SELECT u.token, u.execution_id, u.status, u.reason, u.via, u.payload::jsonb, u.stale, $1
-    FROM unnest($23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::text[],
-                $29::bool[]) AS u(token, execution_id, status, reason, via, payload, stale)
+    FROM unnest($24::text[], $25::text[], $26::text[], $27::text[], $28::text[], $29::text[],
+                $30::bool[]) AS u(token, execution_id, status, reason, via, payload, stale)
 ),
 changed_parts AS (
     INSERT INTO orchestrator.execution_parts (execution_id, key, value)
     SELECT u.execution_id, u.key, u.value::jsonb
-    FROM unnest($30::text[], $31::text[], $32::text[]) AS u(execution_id, key, value)
+    FROM unnest($31::text[], $32::text[], $33::text[]) AS u(execution_id, key, value)
     {gate}
     ON CONFLICT (execution_id, key) DO UPDATE SET value = excluded.value
 ),
 removed_parts AS (
     DELETE FROM orchestrator.execution_parts p
-    USING unnest($33::text[], $34::text[]) AS u(execution_id, key)
+    USING unnest($34::text[], $35::text[]) AS u(execution_id, key)
     WHERE p.execution_id = u.execution_id AND p.key = u.key
 )"""
 
 # Parameters of the executions' own rows, after the 34 above.
-_EXECUTION_COLUMNS = """unnest($35::text[], $36::int[], $37::text[], $38::text[], $39::text[],
-           $40::text[], $41::timestamptz[], $42::int[], $43::bigint[])
+_EXECUTION_COLUMNS = """unnest($36::text[], $37::int[], $38::text[], $39::text[], $40::text[],
+           $41::text[], $42::timestamptz[], $43::int[], $44::bigint[])
         AS u(execution_id, event_count, status, output, error, cause, stop_date, redrives,
              state_version)"""
 
@@ -105,10 +106,10 @@ WITH created AS (
     INSERT INTO orchestrator.executions
         (execution_id, name, state_machine_name, state_machine_version, status, input, output,
          error, cause, start_date, stop_date, event_count, state_version)
-    SELECT u.execution_id, $44::text, $45::text, $46::int, u.status, $47::text::jsonb,
+    SELECT u.execution_id, $45::text, $46::text, $47::int, u.status, $48::text::jsonb,
            u.output::jsonb, u.error, u.cause, $1, u.stop_date, u.event_count, u.state_version
     FROM {_EXECUTION_COLUMNS}
-    WHERE (SELECT max(version) FROM orchestrator.state_machines WHERE name = $45::text) = $46::int
+    WHERE (SELECT max(version) FROM orchestrator.state_machines WHERE name = $46::text) = $47::int
     ON CONFLICT (execution_id) DO NOTHING
     RETURNING execution_id
 ),

@@ -73,7 +73,8 @@ class ExecutionWrites:
     outcome: Outcome | None = None
     redrives: int = 0
     decisions: int = 0
-    history: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    # (event id, type, details, previousEventId: None for "the event before")
+    history: list[tuple[int, str, dict[str, Any], int | None]] = field(default_factory=list)
     commands: dict[str, TaskCommand] = field(default_factory=dict)  # by token, in order
     closed_here: set[str] = field(default_factory=set)  # issued and closed within the batch
     closed_before: set[str] = field(default_factory=set)  # issued by an earlier batch
@@ -88,7 +89,9 @@ class ExecutionWrites:
     def add(self, decision: Decision) -> None:
         self.decisions += 1
         for event in decision.history:
-            self.history.append((self.events + 1, event.type, event.details))
+            self.history.append(
+                (self.events + 1, event.type, event.details, event.previous_event_id)
+            )
         for command in decision.commands:
             self.commands[command.token] = command
         for token in decision.closed_tokens:
@@ -143,7 +146,7 @@ class WriteSet:
         ]
 
     def arguments(self) -> list[Any]:
-        """$1..$43 of statements.WRITE_DECISIONS, in order: each table's rows gathered as
+        """$1..$44 of statements.WRITE_DECISIONS, in order: each table's rows gathered as
         tuples in the order of its unnest() columns, then turned into one array per column."""
         history: _Rows = []
         tokens: _Rows = []
@@ -156,7 +159,10 @@ class WriteSet:
         closed: list[str] = []
         for w in self.executions.values():
             eid = w.execution_id
-            history += [(eid, n, type_, to_json_text(details)) for n, type_, details in w.history]
+            history += [
+                (eid, n, type_, to_json_text(details), previous)
+                for n, type_, details, previous in w.history
+            ]
             closed += w.closed_before
             for token, command in w.commands.items():
                 issued_and_closed = token in w.closed_here
@@ -201,7 +207,7 @@ class WriteSet:
         ]
         return [
             self.now,
-            *_columns(history, 4),
+            *_columns(history, 5),
             closed,
             *_columns(tokens, 5),
             *_columns(cancelled, 2),

@@ -16,9 +16,9 @@ from orchestrator.writes import WriteSet
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 # Positions of WriteSet.arguments(), as numbered in orchestrator.statements ($n is index n-1).
-HISTORY_IDS, CLOSED, TOKENS, TOKENS_CLOSED_AT = 2, 5, 6, 10
-CANCEL_IDS, SET_IDS, OUTBOX_IDS = 12, 14, 18
-PART_KEYS, GONE_KEYS, EVENT_COUNTS, STATUSES = 30, 33, 35, 36
+HISTORY_IDS, HISTORY_PREVIOUS, CLOSED, TOKENS, TOKENS_CLOSED_AT = 2, 5, 6, 7, 11
+CANCEL_IDS, SET_IDS, OUTBOX_IDS = 13, 15, 19
+PART_KEYS, GONE_KEYS, EVENT_COUNTS, STATUSES = 31, 34, 36, 37
 
 
 def command(token: str) -> TaskCommand:
@@ -37,6 +37,15 @@ def test_history_is_numbered_on_from_the_stored_count() -> None:
     args = writes.arguments()
     assert args[HISTORY_IDS] == [5, 6, 7]
     assert args[EVENT_COUNTS] == [7]
+
+
+def test_history_carries_the_engines_previous_event_ids() -> None:
+    writes = WriteSet(NOW)
+    execution = writes.execution("e", 2, ExecutionState.empty())
+    execution.add(decision(history=[HistoryEvent("A", previous_event_id=1), HistoryEvent("B")]))
+    args = writes.arguments()
+    # None: the statement links the event to the one before it.
+    assert args[HISTORY_PREVIOUS] == [1, None]
 
 
 def test_a_token_issued_and_closed_in_one_batch_is_stored_closed_and_never_published() -> None:

@@ -20,6 +20,8 @@ class OrchestratorSettings(ServiceSettings):
     outbox_poll_seconds: float = 1.0
     # An outbox row younger than this is still being published by the transaction that wrote it.
     outbox_grace_seconds: float = 2.0
+    # The transition path's pool: group commits, starts, timers and the relay share it.
+    database_pool_size: int = 10
     # Replies settled in one transaction at most, and transactions of replies under way at once.
     max_batch: int = 128
     batch_workers: int = 1

@@ -31,7 +31,8 @@ class Resources:
     ) -> Resources:
         """Migrate the service's schema, then connect to Postgres and RabbitMQ."""
         await upgrade_schema(settings.database_url, migrations_dir, schema)
-        engine = create_engine(settings.database_url)
+        # HTTP reads only: the hot path has its own pool below.
+        engine = create_engine(settings.database_url, pool_size=5)
         pool = await open_pool(settings.database_url, settings.database_pool_size)
         broker = Broker(settings.amqp_url, prefetch=settings.prefetch)
         await broker.connect()

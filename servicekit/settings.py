@@ -26,8 +26,9 @@ class ServiceSettings(BaseSettings):
     # Messages a consumer may hold unacknowledged at once.
     prefetch: int = 32
     # Connections of the hot path's own pool (asyncpg: commands, transitions), beside the
-    # SQLAlchemy pool of the HTTP reads.
-    database_pool_size: int = 10
+    # SQLAlchemy pool of the HTTP reads. A service's command transactions take a few ms, so five
+    # keep up with its one process; every connection counts against Postgres' max_connections.
+    database_pool_size: int = 5
     # Replies recorded in a service's inbox are kept this long, then forgotten.
     inbox_retention_days: float = 7.0
 

@@ -1,0 +1,31 @@
+"""What every operation is handed: the orchestrator's own services and the ARN forms."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from orchestrator.aws_api.arns import Arns
+from orchestrator.aws_api.shapes import Request
+from orchestrator.registry import Registry
+from orchestrator.service import Orchestrator
+
+
+@dataclass(frozen=True)
+class AwsApi:
+    orchestrator: Orchestrator
+    registry: Registry
+    sessions: async_sessionmaker[AsyncSession]
+    arns: Arns
+
+    @property
+    def default_role_arn(self) -> str:
+        """The role shown for a machine registered without one (REST, the workflows folder)."""
+        return f"arn:aws:iam::{self.arns.account}:role/stepwise"
+
+
+# One AWS operation: its request body in, its response body out (raises AwsError).
+Operation = Callable[[AwsApi, Request], Awaitable[dict[str, Any]]]

@@ -5,10 +5,12 @@ queue and answer with SendTask*), so the four other services are not needed."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ import pytest
 from botocore.config import Config
 
 from devtools.processes import ServiceProcess, free_port
+from servicekit.amqp import Broker
 
 ACCESS_KEY = "AKIASTEPWISETEST0001"
 SECRET_KEY = "test-secret-" + uuid.uuid4().hex
@@ -113,3 +116,65 @@ PASS_MACHINE = {
         }
     },
 }
+
+
+@dataclass
+class Command:
+    token: str
+    body: Any
+
+
+@pytest.fixture(scope="package")
+def take_command(amqp_url: str) -> Any:
+    """take_command(queue): the next command the orchestrator published to `queue`, as a
+    worker would receive it."""
+
+    def take(queue: str, timeout: float = 15) -> Command:
+        return asyncio.run(_take(amqp_url, queue, timeout))
+
+    return take
+
+
+async def _take(amqp_url: str, queue: str, timeout: float) -> Command:
+    broker = Broker(amqp_url)
+    await broker.connect()
+    try:
+        declared = await broker.declare(queue)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            message = await declared.get(no_ack=True, fail=False)
+            if message is not None:
+                return Command(str(message.message_id), json.loads(message.body))
+            await asyncio.sleep(0.05)
+    finally:
+        await broker.close()
+    raise AssertionError(f"no command on {queue} within {timeout}s")
+
+
+def task_machine(queue: str) -> str:
+    """One Task whose worker is the test: it gets the token in the command's body."""
+    return json.dumps(
+        {
+            "StartAt": "Work",
+            "States": {
+                "Work": {
+                    "Type": "Task",
+                    "Resource": f"rabbitmq:{queue}",
+                    "Parameters": {"token.$": "$$.Task.Token", "input.$": "$"},
+                    "HeartbeatSeconds": 60,
+                    "End": True,
+                }
+            },
+        }
+    )
+
+
+def wait_for_status(sfn: Any, execution_arn: str, *statuses: str, timeout: float = 15) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        described = sfn.describe_execution(executionArn=execution_arn)
+        if described["status"] in statuses:
+            return described
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{execution_arn} is {described['status']}, not {statuses}")
+        time.sleep(0.05)

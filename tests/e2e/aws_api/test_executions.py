@@ -140,15 +140,21 @@ def test_unknown_tokens_are_refused(sfn: Any) -> None:
 def test_executions_are_listed_by_status_in_pages(sfn: Any, take_command: Any) -> None:
     queue = unique("q")
     arn = machine(sfn, task_machine(queue))
-    running = sfn.start_execution(stateMachineArn=arn, name="running")["executionArn"]
+    running = sfn.start_execution(stateMachineArn=arn, name="running", input='{"who": "running"}')[
+        "executionArn"
+    ]
     finished = []
     for n in range(4):
-        execution = sfn.start_execution(stateMachineArn=arn, name=f"done-{n}")["executionArn"]
+        execution = sfn.start_execution(
+            stateMachineArn=arn, name=f"done-{n}", input=json.dumps({"who": n})
+        )["executionArn"]
         finished.append(execution)
-    tokens = [take_command(queue).token for _ in range(5)]
-    # The first command is the running one's (started first); finish the other four.
-    for task_token in tokens[1:]:
-        sfn.send_task_success(taskToken=task_token, output="{}")
+    commands = [take_command(queue) for _ in range(5)]
+    # Commands are published concurrently: tell them apart by the input they carry.
+    running_token = next(c.token for c in commands if c.body["input"]["who"] == "running")
+    for command in commands:
+        if command.token != running_token:
+            sfn.send_task_success(taskToken=command.token, output="{}")
     for execution in finished:
         wait_for_status(sfn, execution, "SUCCEEDED")
 
@@ -171,7 +177,7 @@ def test_executions_are_listed_by_status_in_pages(sfn: Any, take_command: Any) -
     missing = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{unique('none')}"
     with pytest.raises(sfn.exceptions.StateMachineDoesNotExist):
         sfn.list_executions(stateMachineArn=missing)
-    sfn.send_task_success(taskToken=tokens[0], output="{}")
+    sfn.send_task_success(taskToken=running_token, output="{}")
 
 
 def test_history_pages_reverse_and_leave_data_out(sfn: Any) -> None:

@@ -42,3 +42,5 @@ class OrchestratorSettings(ServiceSettings):
     aws_api_keys: str = ""
     aws_region: str = "us-east-1"
     aws_account_id: str = "123456789012"
+    # GetActivityTask waits this long for a task before answering with none (AWS: 60 s).
+    aws_activity_poll_seconds: float = 60.0

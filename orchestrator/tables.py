@@ -161,6 +161,15 @@ aws_state_machine_versions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# CreateActivity: an activity's Tasks are commands on the queue `activity.<name>`
+# (orchestrator.aws_api.activities), handed out by GetActivityTask.
+aws_activities = Table(
+    "aws_activities",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 # TagResource / ListTagsForResource, keyed by the resource's ARN.
 aws_tags = Table(
     "aws_tags",

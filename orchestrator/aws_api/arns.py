@@ -3,6 +3,7 @@
     arn:aws:states:<region>:<account>:stateMachine:<name>
     arn:aws:states:<region>:<account>:stateMachine:<name>:<version>
     arn:aws:states:<region>:<account>:execution:<machine>:<name>
+    arn:aws:states:<region>:<account>:activity:<name>
 
 An execution's id in the store is `<machine>:<name>` (orchestrator.service.execution_id_for), so
 its ARN is the prefix and that id."""
@@ -46,6 +47,9 @@ class Arns:
     def state_machine_version(self, name: str, version: int) -> str:
         return f"{self.state_machine(name)}:{version}"
 
+    def activity(self, name: str) -> str:
+        return f"{self.prefix}:activity:{name}"
+
     def execution(self, execution_id: str) -> str:
         return f"{self.prefix}:execution:{execution_id}"
 
@@ -76,3 +80,8 @@ class Arns:
         """The store's execution id (`<machine>:<name>`) of an execution ARN."""
         machine, name = self._parts(arn, "execution", (2,))
         return f"{machine}:{name}"
+
+    def parse_activity(self, arn: object) -> str:
+        """The name of the activity an activity ARN names."""
+        (name,) = self._parts(arn, "activity", (1,))
+        return name

@@ -12,6 +12,7 @@ from orchestrator.aws_api.arns import Arns
 from orchestrator.aws_api.shapes import Request
 from orchestrator.registry import Registry
 from orchestrator.service import Orchestrator
+from servicekit.amqp import Broker
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,9 @@ class AwsApi:
     registry: Registry
     sessions: async_sessionmaker[AsyncSession]
     arns: Arns
+    # GetActivityTask takes an activity's commands from its queue (orchestrator.aws_api.activities).
+    broker: Broker
+    activity_poll_seconds: float = 60.0
 
     @property
     def default_role_arn(self) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from orchestrator.aws_api import executions, state_machines, tags, tasks
+from orchestrator.aws_api import activities, executions, state_machines, tags, tasks
 from orchestrator.aws_api.context import AwsApi, Operation
 from orchestrator.aws_api.errors import AwsError
 from orchestrator.aws_api.shapes import Request as OperationRequest
@@ -28,6 +28,7 @@ OPERATIONS: dict[str, Operation] = {
     **executions.OPERATIONS,
     **tasks.OPERATIONS,
     **tags.OPERATIONS,
+    **activities.OPERATIONS,
 }
 
 router = APIRouter()
@@ -53,7 +54,7 @@ async def aws_json(request: Request) -> Response:
         )
         operation = _operation(request.headers.get("x-amz-target"))
         body = _body(raw)
-        return aws_response(await operation(api, OperationRequest(body)))
+        return aws_response(await operation(api, OperationRequest(body, request.is_disconnected)))
     except AwsError as exc:
         return error_response(exc)
     except OrchestratorError as exc:  # one an operation did not translate: still a clean 400

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -36,8 +37,17 @@ def parse_json_text(text: str, code: str, what: str) -> Any:
 class Request:
     """One operation's request body, read field by field."""
 
-    def __init__(self, body: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        body: dict[str, Any],
+        client_gone: Callable[[], Awaitable[bool]] | None = None,
+    ) -> None:
         self._body = body
+        self._client_gone = client_gone
+
+    async def client_gone(self) -> bool:
+        """Whether the client has hung up (a long poll then stops taking work for it)."""
+        return await self._client_gone() if self._client_gone else False
 
     def get(self, name: str) -> Any:
         return self._body.get(name)

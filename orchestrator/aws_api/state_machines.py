@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator import engine
-from orchestrator.aws_api import catalog
+from orchestrator.aws_api import activities, catalog
 from orchestrator.aws_api.arns import check_name
 from orchestrator.aws_api.context import AwsApi, Operation
 from orchestrator.aws_api.errors import AwsError, state_machine_does_not_exist, validation
@@ -34,12 +34,18 @@ def revision_id(revision: StateMachineVersion) -> str:
     return definition_hash(revision.definition)
 
 
-def read_definition(request: Request) -> dict[str, Any]:
+def read_definition(api: AwsApi, request: Request) -> dict[str, Any]:
+    """The request's definition as the engine runs it (activity ARNs as their queues)."""
     text = request.required_text("definition", max_length=MAX_DEFINITION)
     definition = parse_json_text(text, "InvalidDefinition", "State Machine Definition")
     if not isinstance(definition, dict):
         raise AwsError("InvalidDefinition", "Invalid State Machine Definition: not an object")
-    return definition
+    return activities.to_engine_resources(definition, api.arns)
+
+
+def definition_text(api: AwsApi, revision: StateMachineVersion) -> str:
+    """A stored definition as AWS shows it (activity ARNs, not their queues)."""
+    return json_text(activities.to_activity_arns(revision.definition, api.arns))
 
 
 def read_type(request: Request) -> str:
@@ -74,7 +80,7 @@ async def register(
 
 async def create_state_machine(api: AwsApi, request: Request) -> dict[str, Any]:
     name = check_name(request.required_text("name"))
-    definition = read_definition(request)
+    definition = read_definition(api, request)
     role_arn = request.required_text("roleArn", max_length=256)
     machine_type = read_type(request)
     tags = request.tags()
@@ -114,7 +120,7 @@ async def update_state_machine(api: AwsApi, request: Request) -> dict[str, Any]:
         )
     publish = request.flag("publish")
     description = read_version_description(request, publish)
-    definition = read_definition(request) if has_definition else None
+    definition = read_definition(api, request) if has_definition else None
     async with api.sessions() as session, session.begin():
         revision = (await machine_or_error(api, session, ref.name)).current
         if definition is not None:
@@ -139,7 +145,7 @@ def _described(
         "stateMachineArn": arn,
         "name": machine.name,
         "status": "ACTIVE",
-        "definition": json_text(revision.definition),
+        "definition": definition_text(api, revision),
         "roleArn": machine.role_arn or api.default_role_arn,
         "type": machine.type,
         "creationDate": timestamp(machine.created_at),
@@ -177,7 +183,7 @@ async def describe_state_machine_for_execution(api: AwsApi, request: Request) ->
     return {
         "stateMachineArn": api.arns.state_machine(row.state_machine_name),
         "name": row.state_machine_name,
-        "definition": json_text(revision.definition),
+        "definition": definition_text(api, revision),
         "roleArn": (machine.role_arn if machine else None) or api.default_role_arn,
         "updateDate": timestamp(revision.created_at),
         "revisionId": revision_id(revision),
@@ -275,6 +281,7 @@ async def validate_state_machine_definition(api: AwsApi, request: Request) -> di
         problems = [("INVALID_JSON_DESCRIPTION", exc.message)]
     else:
         if isinstance(definition, dict):
+            definition = activities.to_engine_resources(definition, api.arns)
             problems = [
                 ("SCHEMA_VALIDATION_FAILED", p) for p in engine.validate_definition(definition)
             ]

@@ -1,22 +1,33 @@
-"""TagResource / UntagResource / ListTagsForResource on state machines (activities are not
-supported here yet, so a state machine is the only taggable resource)."""
+"""TagResource / UntagResource / ListTagsForResource on state machines and activities."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from orchestrator.aws_api import catalog
 from orchestrator.aws_api.context import AwsApi, Operation
 from orchestrator.aws_api.errors import AwsError, resource_not_found
 from orchestrator.aws_api.shapes import Request
+from orchestrator.tables import aws_activities
 
 MAX_TAGS = 50  # AWS's limit per resource
 
 
 async def _taggable(api: AwsApi, session: Any, arn: str) -> None:
-    """ResourceNotFound unless `arn` names an existing state machine (not a version)."""
-    ref = api.arns.parse_state_machine(arn, allow_version=False)
-    if await catalog.find_machine(session, api.registry, ref.name) is None:
+    """ResourceNotFound unless `arn` names an existing state machine (not a version) or
+    activity."""
+    if arn.startswith(f"{api.arns.prefix}:activity:"):
+        found = await session.scalar(
+            select(aws_activities.c.name).where(
+                aws_activities.c.name == api.arns.parse_activity(arn)
+            )
+        )
+    else:
+        ref = api.arns.parse_state_machine(arn, allow_version=False)
+        found = await catalog.find_machine(session, api.registry, ref.name)
+    if found is None:
         raise resource_not_found(arn)
 
 

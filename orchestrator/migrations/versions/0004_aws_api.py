@@ -1,6 +1,6 @@
-"""AWS's Step Functions API: state machine attributes, published versions, tags
+"""AWS's Step Functions API: state machine attributes, published versions, activities, tags
 
-Additive: three new tables that orchestrator.aws_api alone reads and writes. The engine's tables
+Additive: four new tables that orchestrator.aws_api alone reads and writes. The engine's tables
 are untouched; a state machine without a row in aws_state_machines shows AWS's defaults.
 
 Revision ID: 0004
@@ -43,6 +43,14 @@ def upgrade() -> None:
         schema="orchestrator",
     )
     op.create_table(
+        "aws_activities",
+        sa.Column("name", sa.String(), primary_key=True),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        schema="orchestrator",
+    )
+    op.create_table(
         "aws_tags",
         sa.Column("resource_arn", sa.String(), primary_key=True),
         sa.Column("key", sa.String(), primary_key=True),
@@ -53,5 +61,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("aws_tags", schema="orchestrator")
+    op.drop_table("aws_activities", schema="orchestrator")
     op.drop_table("aws_state_machine_versions", schema="orchestrator")
     op.drop_table("aws_state_machines", schema="orchestrator")

@@ -45,6 +45,8 @@ def orchestrator_url(
         "AWS_REGION": REGION,
         "AWS_ACCOUNT_ID": ACCOUNT,
         "TIMER_POLL_SECONDS": "0.05",
+        # GetActivityTask answers "no task" after this long (AWS: 60 s).
+        "AWS_ACTIVITY_POLL_SECONDS": "3",
     }
     log = tmp_path_factory.mktemp("aws-api") / "orchestrator.log"
     process = ServiceProcess("orchestrator", port, env, log)

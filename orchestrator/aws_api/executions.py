@@ -26,6 +26,7 @@ from orchestrator.executions import ExecutionRow
 MAX_PAYLOAD = 262_144  # AWS's limit on an input or output, in characters
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
 REDRIVABLE = ("FAILED", "TIMED_OUT", "ABORTED")
+REDRIVE_FILTERS = ("REDRIVEN", "NOT_REDRIVEN")
 
 
 async def start_execution(api: AwsApi, request: Request) -> dict[str, Any]:
@@ -96,6 +97,10 @@ async def list_executions(api: AwsApi, request: Request) -> dict[str, Any]:
     status = request.text("statusFilter")
     if status is not None and status not in STATUSES:
         raise validation(f"'statusFilter' must be one of {', '.join(STATUSES)}")
+    redrive_filter = request.text("redriveFilter")
+    if redrive_filter not in (None, *REDRIVE_FILTERS):
+        raise validation(f"'redriveFilter' must be one of {', '.join(REDRIVE_FILTERS)}")
+    redriven = None if redrive_filter is None else redrive_filter == "REDRIVEN"
     limit, cursor = request.page_size(), request.next_token("ListExecutions")
     async with api.sessions() as session:
         await machine_or_error(api, session, ref.name)
@@ -105,7 +110,7 @@ async def list_executions(api: AwsApi, request: Request) -> dict[str, Any]:
         else:
             try:
                 rows, next_cursor = await queries.list_executions(
-                    session, ref.name, status, limit, cursor
+                    session, ref.name, status, limit, cursor, redriven=redriven
                 )
             except ValueError:  # a token of ours whose cursor is not: someone made it up
                 raise AwsError("InvalidToken", "Invalid Token") from None

@@ -115,6 +115,11 @@ def test_a_failed_task_fails_the_execution_and_redrive_resumes_it(
     assert (done["output"], done["redriveCount"]) == ('"second time"', 1)
     types = [e["type"] for e in sfn.get_execution_history(executionArn=execution)["events"]]
     assert "ExecutionRedriven" in types
+    redriven = sfn.list_executions(stateMachineArn=arn, redriveFilter="REDRIVEN")["executions"]
+    assert [e["executionArn"] for e in redriven] == [execution]
+    assert (
+        sfn.list_executions(stateMachineArn=arn, redriveFilter="NOT_REDRIVEN")["executions"] == []
+    )
 
 
 def test_stop_execution(sfn: Any, take_command: Any) -> None:

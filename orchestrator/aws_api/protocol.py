@@ -59,6 +59,10 @@ async def aws_json(request: Request) -> Response:
         return error_response(exc)
     except OrchestratorError as exc:  # one an operation did not translate: still a clean 400
         return error_response(AwsError("ValidationException", str(exc)))
+    except Exception:
+        # AWS's shape for a fault of ours, so SDKs see a 500 they know (and retry it).
+        log.exception("AWS API %s failed", request.headers.get("x-amz-target"))
+        return error_response(AwsError("InternalFailure", "internal error; see the logs", 500))
 
 
 def _operation(target: str | None) -> Operation:

@@ -147,6 +147,8 @@ aws_state_machines = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True)),
     Column("deleted_at", DateTime(timezone=True)),
+    # The last version number published: AWS never gives a deleted version's number again.
+    Column("last_version", Integer, nullable=False, server_default="0"),
 )
 
 # AWS's published versions (PublishStateMachineVersion): version N of a machine is one of the

@@ -113,29 +113,34 @@ async def save_attributes(
                 "created_at": now,
                 "updated_at": None,
                 "deleted_at": None,
+                "last_version": 0,
             },
         )
     )
     return now
 
 
+async def _ensure_attributes(session: AsyncSession, name: str) -> None:
+    """Give a machine registered otherwise (no row yet) its row of AWS attributes."""
+    first = await session.scalar(
+        select(func.min(state_machines.c.created_at)).where(state_machines.c.name == name)
+    )
+    await session.execute(
+        insert(aws_state_machines)
+        .values(name=name, role_arn="", created_at=first or datetime.now(UTC))
+        .on_conflict_do_nothing()
+    )
+
+
 async def mark_updated(session: AsyncSession, name: str, role_arn: str | None) -> datetime:
+    await _ensure_attributes(session, name)
     now = datetime.now(UTC)
     values: dict[str, Any] = {"updated_at": now}
     if role_arn is not None:
         values["role_arn"] = role_arn
-    changed = await session.execute(
+    await session.execute(
         update(aws_state_machines).where(aws_state_machines.c.name == name).values(**values)
     )
-    if changed.rowcount == 0:  # type: ignore[attr-defined]
-        first = await session.scalar(
-            select(func.min(state_machines.c.created_at)).where(state_machines.c.name == name)
-        )
-        await session.execute(
-            insert(aws_state_machines).values(
-                name=name, role_arn=role_arn or "", created_at=first or now, **values
-            )
-        )
     return now
 
 
@@ -196,8 +201,14 @@ async def publish(
     newest, _ = await list_versions(session, name, None, 1)
     if newest and newest[0].revision == revision:
         return newest[0]
-    # Two publishes at once: one takes the number, the other fails on the primary key.
-    number = (newest[0].version + 1) if newest else 1
+    # The machine's row counts versions; its lock also serializes publishes of one machine.
+    await _ensure_attributes(session, name)
+    number = await session.scalar(
+        update(aws_state_machines)
+        .where(aws_state_machines.c.name == name)
+        .values(last_version=aws_state_machines.c.last_version + 1)
+        .returning(aws_state_machines.c.last_version)
+    )
     row = (
         await session.execute(
             insert(aws_state_machine_versions)

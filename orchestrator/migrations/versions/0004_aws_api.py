@@ -29,6 +29,7 @@ def upgrade() -> None:
         ),
         sa.Column("updated_at", sa.DateTime(timezone=True)),
         sa.Column("deleted_at", sa.DateTime(timezone=True)),
+        sa.Column("last_version", sa.Integer(), nullable=False, server_default="0"),
         schema="orchestrator",
     )
     op.create_table(

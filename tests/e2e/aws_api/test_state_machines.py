@@ -97,6 +97,10 @@ def test_versions_are_listed_newest_first_in_pages_and_deleted(sfn: Any) -> None
     assert [v["stateMachineVersionArn"] for v in listed] == [f"{arn}:3", f"{arn}:1"]
     with pytest.raises(sfn.exceptions.StateMachineDoesNotExist):
         sfn.describe_state_machine(stateMachineArn=f"{arn}:2")
+    # A deleted version's number is not given again.
+    sfn.delete_state_machine_version(stateMachineVersionArn=f"{arn}:3")
+    again = sfn.update_state_machine(stateMachineArn=arn, definition=pass_machine(9), publish=True)
+    assert again["stateMachineVersionArn"] == f"{arn}:4"
 
 
 def test_create_is_idempotent_for_the_same_definition_only(sfn: Any) -> None:

@@ -47,6 +47,7 @@ test: lint
 
 dev: install
 	$(BIN)/python -m scripts.ensure_database "$$DATABASE_URL"
+	$(BIN)/python -m scripts.ensure_aws_keys .env
 	$(BIN)/honcho start -f Procfile
 
 conformance: install

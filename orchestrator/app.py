@@ -11,6 +11,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from orchestrator.api import router
+from orchestrator.aws_api.arns import Arns
+from orchestrator.aws_api.context import AwsApi
+from orchestrator.aws_api.protocol import router as aws_router
+from orchestrator.aws_api.sigv4 import Verifier, parse_keys
 from orchestrator.entropy import SecureEntropy
 from orchestrator.loops import ResultConsumer, TimerLoop
 from orchestrator.outbox_relay import OutboxPublisher
@@ -28,6 +32,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
     config = settings or OrchestratorSettings()
+    # Malformed keys stop the service at start rather than refuse every request later.
+    aws_keys = parse_keys(config.aws_api_keys)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,6 +55,15 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
         app.state.registry = registry
         app.state.orchestrator = orchestrator
         app.state.outbox = publisher
+        app.state.aws_api = AwsApi(
+            orchestrator,
+            registry,
+            resources.sessions,
+            Arns(config.aws_region, config.aws_account_id),
+            resources.broker,
+            config.aws_activity_poll_seconds,
+        )
+        app.state.aws_verifier = Verifier(aws_keys, config.aws_region)
         await resources.broker.consume(RESULT_QUEUE, ResultConsumer(orchestrator).on_message)
         background = [
             asyncio.create_task(TimerLoop(pool, orchestrator).run(config.timer_poll_seconds)),
@@ -78,4 +93,5 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
 
     app = create_service_app("stepwise orchestrator", lifespan)
     app.include_router(router)
+    app.include_router(aws_router)
     return app

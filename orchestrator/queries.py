@@ -33,9 +33,16 @@ async def list_executions(
     status: str | None,
     limit: int,
     cursor: str | None,
+    *,
+    redriven: bool | None = None,
 ) -> tuple[list[Any], str | None]:
-    """Newest first, keyset-paged on (start_date, execution_id)."""
+    """Newest first, keyset-paged on (start_date, execution_id); `redriven` keeps only those
+    redriven at least once (True) or never (False), as ListExecutions' redriveFilter."""
     query = select(executions)
+    if redriven is not None:
+        query = query.where(
+            executions.c.redrive_count > 0 if redriven else executions.c.redrive_count == 0
+        )
     if state_machine_name:
         query = query.where(executions.c.state_machine_name == state_machine_name)
     if status:

@@ -36,3 +36,11 @@ class OrchestratorSettings(ServiceSettings):
     # Step Functions keeps them 90 days; 0 or less keeps them for ever. Looked for this often.
     execution_retention_days: float = 90.0
     retention_poll_seconds: float = 3600.0
+    # AWS's Step Functions API on POST / (orchestrator.aws_api): the access keys it accepts
+    # (`key_id:secret,...`; none: every request is refused), and the region and account its
+    # ARNs carry.
+    aws_api_keys: str = ""
+    aws_region: str = "us-east-1"
+    aws_account_id: str = "123456789012"
+    # GetActivityTask waits this long for a task before answering with none (AWS: 60 s).
+    aws_activity_poll_seconds: float = 60.0

@@ -132,3 +132,51 @@ rejected_replies = Table(
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_rejected_replies_execution", "execution_id"),  # retention deletes by execution
 )
+
+# ---- AWS's Step Functions API (orchestrator.aws_api): what AWS keeps that the engine does not --
+
+# A state machine as AWS describes it. Optional: a machine registered otherwise (REST, the
+# workflows directory) has no row and shows AWS's defaults. `deleted_at` hides it from the AWS
+# API while its definitions stay, since running executions are pinned to them.
+aws_state_machines = Table(
+    "aws_state_machines",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("role_arn", String, nullable=False),
+    Column("type", String, nullable=False, server_default="STANDARD"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True)),
+    Column("deleted_at", DateTime(timezone=True)),
+    # The last version number published: AWS never gives a deleted version's number again.
+    Column("last_version", Integer, nullable=False, server_default="0"),
+)
+
+# AWS's published versions (PublishStateMachineVersion): version N of a machine is one of the
+# registry's revisions (state_machines.version), with the description it was published with.
+aws_state_machine_versions = Table(
+    "aws_state_machine_versions",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("description", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# CreateActivity: an activity's Tasks are commands on the queue `activity.<name>`
+# (orchestrator.aws_api.activities), handed out by GetActivityTask.
+aws_activities = Table(
+    "aws_activities",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# TagResource / ListTagsForResource, keyed by the resource's ARN.
+aws_tags = Table(
+    "aws_tags",
+    metadata,
+    Column("resource_arn", String, primary_key=True),
+    Column("key", String, primary_key=True),
+    Column("value", String, nullable=False),
+)

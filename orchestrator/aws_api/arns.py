@@ -1,0 +1,87 @@
+"""ARNs as AWS forms them, with the region and account from settings.
+
+    arn:aws:states:<region>:<account>:stateMachine:<name>
+    arn:aws:states:<region>:<account>:stateMachine:<name>:<version>
+    arn:aws:states:<region>:<account>:execution:<machine>:<name>
+    arn:aws:states:<region>:<account>:activity:<name>
+
+An execution's id in the store is `<machine>:<name>` (orchestrator.service.execution_id_for), so
+its ARN is the prefix and that id."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from orchestrator.aws_api.errors import AwsError, invalid_arn
+
+# AWS's rule for names of state machines, executions and activities: 1-80 characters, none of
+# whitespace, brackets, wildcards, the listed specials or control characters.
+_FORBIDDEN_IN_NAMES = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
+
+
+def check_name(name: object, what: str = "name") -> str:
+    if not isinstance(name, str) or not 1 <= len(name) <= 80 or _FORBIDDEN_IN_NAMES.search(name):
+        raise AwsError("InvalidName", f"Invalid {what}: '{name}'")
+    return name
+
+
+@dataclass(frozen=True)
+class StateMachineRef:
+    name: str
+    version: int | None  # a version ARN names one published version
+
+
+@dataclass(frozen=True)
+class Arns:
+    region: str
+    account: str
+
+    @property
+    def prefix(self) -> str:
+        return f"arn:aws:states:{self.region}:{self.account}"
+
+    def state_machine(self, name: str) -> str:
+        return f"{self.prefix}:stateMachine:{name}"
+
+    def state_machine_version(self, name: str, version: int) -> str:
+        return f"{self.state_machine(name)}:{version}"
+
+    def activity(self, name: str) -> str:
+        return f"{self.prefix}:activity:{name}"
+
+    def execution(self, execution_id: str) -> str:
+        return f"{self.prefix}:execution:{execution_id}"
+
+    def _parts(self, arn: object, kind: str, counts: tuple[int, ...]) -> list[str]:
+        """The parts of `arn` after `<prefix>:<kind>:`; InvalidArn unless there are `counts`."""
+        if not isinstance(arn, str):
+            raise invalid_arn(arn)
+        head = f"{self.prefix}:{kind}:"
+        if not arn.startswith(head):
+            # Another region or account is a well-formed ARN of something that is not here.
+            if re.fullmatch(rf"arn:aws:states:[a-z0-9-]+:\d{{12}}:{kind}:.+", arn):
+                raise AwsError("InvalidArn", f"Invalid Arn: '{arn}': not in this region/account")
+            raise invalid_arn(arn)
+        parts = arn[len(head) :].split(":")
+        if len(parts) not in counts or not all(parts):
+            raise invalid_arn(arn)
+        return parts
+
+    def parse_state_machine(self, arn: object, *, allow_version: bool = True) -> StateMachineRef:
+        parts = self._parts(arn, "stateMachine", (1, 2) if allow_version else (1,))
+        if len(parts) == 1:
+            return StateMachineRef(parts[0], None)
+        if not parts[1].isdigit():
+            raise invalid_arn(arn)  # an alias: not supported here
+        return StateMachineRef(parts[0], int(parts[1]))
+
+    def parse_execution(self, arn: object) -> str:
+        """The store's execution id (`<machine>:<name>`) of an execution ARN."""
+        machine, name = self._parts(arn, "execution", (2,))
+        return f"{machine}:{name}"
+
+    def parse_activity(self, arn: object) -> str:
+        """The name of the activity an activity ARN names."""
+        (name,) = self._parts(arn, "activity", (1,))
+        return name

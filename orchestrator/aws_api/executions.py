@@ -1,0 +1,165 @@
+"""Execution operations over the Orchestrator (start, describe, stop, redrive) and the control
+API's queries (lists). GetExecutionHistory is in history.py."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from orchestrator import queries
+from orchestrator.aws_api import catalog, history
+from orchestrator.aws_api.arns import check_name
+from orchestrator.aws_api.context import AwsApi, Operation
+from orchestrator.aws_api.errors import AwsError, from_orchestrator, validation
+from orchestrator.aws_api.lookups import execution_or_error, machine_or_error
+from orchestrator.aws_api.shapes import (
+    Request,
+    encode_token,
+    json_text,
+    parse_json_text,
+    timestamp,
+)
+from orchestrator.errors import OrchestratorError
+from orchestrator.executions import ExecutionRow
+
+MAX_PAYLOAD = 262_144  # AWS's limit on an input or output, in characters
+STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
+REDRIVABLE = ("FAILED", "TIMED_OUT", "ABORTED")
+REDRIVE_FILTERS = ("REDRIVEN", "NOT_REDRIVEN")
+
+
+async def start_execution(api: AwsApi, request: Request) -> dict[str, Any]:
+    arn = request.required_text("stateMachineArn")
+    ref = api.arns.parse_state_machine(arn)
+    name = check_name(request.text("name") or str(uuid.uuid4()))
+    text = request.text("input", max_length=MAX_PAYLOAD) or "{}"
+    input = parse_json_text(text, "InvalidExecutionInput", "execution input")
+    async with api.sessions() as session:
+        machine = await machine_or_error(api, session, ref.name)
+        if ref.version is not None:
+            version = await catalog.find_version(session, ref.name, ref.version)
+            if version is None:
+                raise AwsError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
+            if version.revision != machine.current.version:
+                # The engine starts a machine's current revision only (orchestrator.service).
+                raise validation(
+                    f"version {ref.version} is not the state machine's current definition; "
+                    "starting an older version is not supported here yet"
+                )
+    try:
+        started = await api.orchestrator.start_execution(ref.name, name, input)
+    except OrchestratorError as exc:
+        raise from_orchestrator(exc) from None
+    execution_arn = api.arns.execution(started.execution.execution_id)
+    # AWS: the same name and input while it runs is the same execution; once it has closed,
+    # the name is taken.
+    if not started.created and started.execution.status != "RUNNING":
+        raise AwsError("ExecutionAlreadyExists", f"Execution Already Exists: '{execution_arn}'")
+    return {"executionArn": execution_arn, "startDate": timestamp(started.execution.start_date)}
+
+
+def redrive_status(row: ExecutionRow) -> str:
+    return "REDRIVABLE" if row.status in REDRIVABLE else "NOT_REDRIVABLE"
+
+
+async def describe_execution(api: AwsApi, request: Request) -> dict[str, Any]:
+    row = await execution_or_error(api, request.get("executionArn"))
+    described: dict[str, Any] = {
+        "executionArn": api.arns.execution(row.execution_id),
+        "stateMachineArn": api.arns.state_machine(row.state_machine_name),
+        "name": row.name,
+        "status": row.status,
+        "startDate": timestamp(row.start_date),
+        "input": json_text(row.input),
+        "inputDetails": {"included": True},
+        "redriveCount": row.redrive_count,
+        "redriveStatus": redrive_status(row),
+    }
+    if row.stop_date is not None:
+        described["stopDate"] = timestamp(row.stop_date)
+    if row.status == "SUCCEEDED":
+        described["output"] = json_text(row.output)
+        described["outputDetails"] = {"included": True}
+    if row.error is not None:
+        described["error"] = row.error
+    if row.cause is not None:
+        described["cause"] = row.cause
+    if row.status not in REDRIVABLE:
+        described["redriveStatusReason"] = f"Execution is {row.status} and cannot be redriven"
+    return described
+
+
+async def list_executions(api: AwsApi, request: Request) -> dict[str, Any]:
+    if request.get("mapRunArn") is not None:
+        raise validation("listing a Map Run's executions is not supported here yet")
+    ref = api.arns.parse_state_machine(request.get("stateMachineArn"), allow_version=False)
+    status = request.text("statusFilter")
+    if status is not None and status not in STATUSES:
+        raise validation(f"'statusFilter' must be one of {', '.join(STATUSES)}")
+    redrive_filter = request.text("redriveFilter")
+    if redrive_filter not in (None, *REDRIVE_FILTERS):
+        raise validation(f"'redriveFilter' must be one of {', '.join(REDRIVE_FILTERS)}")
+    redriven = None if redrive_filter is None else redrive_filter == "REDRIVEN"
+    limit, cursor = request.page_size(), request.next_token("ListExecutions")
+    async with api.sessions() as session:
+        await machine_or_error(api, session, ref.name)
+        if status == "PENDING_REDRIVE":  # a redrive here is applied at once: never pending
+            rows: list[Any] = []
+            next_cursor = None
+        else:
+            try:
+                rows, next_cursor = await queries.list_executions(
+                    session, ref.name, status, limit, cursor, redriven=redriven
+                )
+            except ValueError:  # a token of ours whose cursor is not: someone made it up
+                raise AwsError("InvalidToken", "Invalid Token") from None
+    response: dict[str, Any] = {"executions": [_listed(api, row) for row in rows]}
+    if next_cursor is not None:
+        response["nextToken"] = encode_token("ListExecutions", next_cursor)
+    return response
+
+
+def _listed(api: AwsApi, row: Any) -> dict[str, Any]:
+    listed = {
+        "executionArn": api.arns.execution(row.execution_id),
+        "stateMachineArn": api.arns.state_machine(row.state_machine_name),
+        "name": row.name,
+        "status": row.status,
+        "startDate": timestamp(row.start_date),
+        "redriveCount": row.redrive_count,
+    }
+    if row.stop_date is not None:
+        listed["stopDate"] = timestamp(row.stop_date)
+    return listed
+
+
+async def stop_execution(api: AwsApi, request: Request) -> dict[str, Any]:
+    row = await execution_or_error(api, request.get("executionArn"))
+    error = request.text("error", max_length=256)
+    cause = request.text("cause", max_length=32_768)
+    try:
+        stopped = await api.orchestrator.stop(row.execution_id, error, cause)
+    except OrchestratorError as exc:
+        raise from_orchestrator(exc) from None
+    return {"stopDate": timestamp(stopped.stop_date or datetime.now(UTC))}
+
+
+async def redrive_execution(api: AwsApi, request: Request) -> dict[str, Any]:
+    row = await execution_or_error(api, request.get("executionArn"))
+    request.text("clientToken", max_length=64)
+    try:
+        await api.orchestrator.redrive(row.execution_id)
+    except OrchestratorError as exc:
+        raise from_orchestrator(exc) from None
+    return {"redriveDate": timestamp(datetime.now(UTC))}
+
+
+OPERATIONS: dict[str, Operation] = {
+    "StartExecution": start_execution,
+    "DescribeExecution": describe_execution,
+    "ListExecutions": list_executions,
+    "GetExecutionHistory": history.get_execution_history,
+    "StopExecution": stop_execution,
+    "RedriveExecution": redrive_execution,
+}

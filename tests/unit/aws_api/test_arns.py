@@ -1,0 +1,53 @@
+"""ARNs as AWS forms them, read back; names as AWS allows them."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestrator.aws_api.arns import Arns, StateMachineRef, check_name
+from orchestrator.aws_api.errors import AwsError
+
+ARNS = Arns("eu-west-1", "111122223333")
+
+
+def test_state_machine_and_version_arns_round_trip() -> None:
+    arn = ARNS.state_machine("flow")
+    assert arn == "arn:aws:states:eu-west-1:111122223333:stateMachine:flow"
+    assert ARNS.parse_state_machine(arn) == StateMachineRef("flow", None)
+    assert ARNS.parse_state_machine(ARNS.state_machine_version("flow", 3)) == StateMachineRef(
+        "flow", 3
+    )
+
+
+def test_an_execution_arn_names_the_stores_execution_id() -> None:
+    arn = ARNS.execution("flow:order-1")
+    assert arn == "arn:aws:states:eu-west-1:111122223333:execution:flow:order-1"
+    assert ARNS.parse_execution(arn) == "flow:order-1"
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "flow",
+        "arn:aws:states:eu-west-1:111122223333:stateMachine:",
+        "arn:aws:states:eu-west-1:111122223333:stateMachine:flow:alias",
+        "arn:aws:states:us-east-1:111122223333:stateMachine:flow",  # another region
+        "arn:aws:states:eu-west-1:111122223333:execution:flow:e1",
+        None,
+    ],
+)
+def test_malformed_or_foreign_state_machine_arns_are_invalid(arn: object) -> None:
+    with pytest.raises(AwsError) as raised:
+        ARNS.parse_state_machine(arn)
+    assert raised.value.code == "InvalidArn"
+
+
+@pytest.mark.parametrize("name", ["", "a b", "a:b", "a/b", "x" * 81, "tab\there", "{x}"])
+def test_names_aws_refuses_are_invalid(name: str) -> None:
+    with pytest.raises(AwsError) as raised:
+        check_name(name)
+    assert raised.value.code == "InvalidName"
+
+
+def test_names_aws_allows_pass() -> None:
+    assert check_name("order-1_v2.final") == "order-1_v2.final"

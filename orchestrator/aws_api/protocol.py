@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from orchestrator.aws_api import activities, executions, state_machines, tags, tasks
+from orchestrator.aws_api import activities, executions, state_machines, tags, tasks, test_state
 from orchestrator.aws_api.context import AwsApi, Operation
 from orchestrator.aws_api.errors import AwsError
 from orchestrator.aws_api.shapes import Request as OperationRequest
@@ -29,6 +29,7 @@ OPERATIONS: dict[str, Operation] = {
     **tasks.OPERATIONS,
     **tags.OPERATIONS,
     **activities.OPERATIONS,
+    **test_state.OPERATIONS,
 }
 
 router = APIRouter()

@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from orchestrator.api import router
+from orchestrator.console.routes import install_console
 from orchestrator.database import open_pool
 from orchestrator.entropy import SecureEntropy
 from orchestrator.loops import ResultConsumer, TimerLoop
@@ -20,6 +21,7 @@ from orchestrator.retention import Retention
 from orchestrator.service import Orchestrator
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.tables import SCHEMA
+from orchestrator.views_api import router as views_router
 from servicekit.http import create_service_app
 from servicekit.messages import RESULT_QUEUE
 from servicekit.resources import Resources
@@ -80,4 +82,6 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
 
     app = create_service_app("stepwise orchestrator", lifespan)
     app.include_router(router)
+    app.include_router(views_router)
+    install_console(app)
     return app

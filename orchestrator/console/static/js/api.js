@@ -49,6 +49,12 @@ export function h(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** An execution's console address, exactly /console/executions/{execution_id}: the id's ":" is
+ * left as it is (it is allowed in a path), the rest escaped. */
+export function executionHref(executionId) {
+  return `/console/executions/${encodeURIComponent(executionId).replaceAll("%3A", ":")}`;
+}
+
 export function pageParams() {
   return JSON.parse(document.getElementById("main").dataset.params || "{}");
 }

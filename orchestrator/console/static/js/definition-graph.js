@@ -8,6 +8,7 @@ import dagre from "../vendor/graph.js";
 const NODE_HEIGHT = 44;
 const CHAR_WIDTH = 7.4; // about the width of a 13 px system-font character
 const LABEL_CHARS = 34; // rule labels are cut here; the full text is the edge's tooltip
+const LARGE = 150; // nodes
 
 export function layoutDefinition(definition) {
   const graph = new dagre.graphlib.Graph({ compound: true, multigraph: true });
@@ -18,7 +19,9 @@ export function layoutDefinition(definition) {
   const scope = builder.addStates(definition, null);
   builder.edge("__start", scope.entry, {});
   for (const exit of scope.exits) builder.edge(exit, "__end", {});
-  dagre.layout(graph);
+  // dagre's crossing-reduction sweeps cost the most on large graphs; past this size the first
+  // (depth-first) order is kept: a few more crossings, about half the time.
+  dagre.layout(graph, { disableOptimalOrderHeuristic: graph.nodeCount() > LARGE });
   return collect(graph);
 }
 

@@ -48,8 +48,8 @@ async function start() {
   graphView = renderGraph(parts.graph, layoutDefinition(machine.definition), { onSelect: (name) => select({ name }) });
   renderExecution();
   renderStates();
-  summary = await getJson(`/executions/${enc}/states`);
-  renderStates();
+  // The stream's first message is the summary of every state (GET .../states would read the
+  // same history twice): open it as soon as the history page says where it ends.
   await historyView.load();
   openStream();
 }
@@ -120,7 +120,7 @@ function renderStates() {
   graphView.setStatuses(summary.states);
   graphView.markTakenEdges(summary.states);
   main.dataset.lastEventId = String(summary.lastEventId);
-  historyView.total = Math.max(historyView.total, summary.lastEventId);
+  historyView.setTotal(summary.lastEventId);
   const rows = summary.visits.map((v) =>
     h(
       "tr",

@@ -1,7 +1,7 @@
 // The executions page: newest first, counts by status, filters, search by name, cursor paging.
 // The filters live in the URL, so a filtered list can be linked to and survives a reload.
 
-import { formatDuration, formatTime, getJson, h, showError, statusBadge } from "./api.js";
+import { executionHref, formatDuration, formatTime, getJson, h, showError, statusBadge } from "./api.js";
 
 const STATUSES = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"];
 const PAGE_SIZE = 50;
@@ -114,7 +114,7 @@ function table(executions) {
         h(
           "tr",
           {},
-          h("td", { class: "mono" }, h("a", { href: `/console/executions/${encodeURIComponent(e.executionId)}` }, e.name)),
+          h("td", { class: "mono" }, h("a", { href: executionHref(e.executionId) }, e.name)),
           h("td", {}, `${e.stateMachineName} v${e.stateMachineVersion}`),
           h("td", {}, statusBadge(e.status)),
           h("td", {}, formatTime(e.startDate)),

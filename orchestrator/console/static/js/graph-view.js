@@ -93,7 +93,7 @@ export function renderGraph(container, layout, { onSelect } = {}) {
     const top = group.y - group.height / 2 - (group.kind === "group" ? 14 : 8);
     const el = s(
       "g",
-      { class: `group ${group.kind}`, "data-state": group.name },
+      { class: `group ${group.kind === "group" ? "state-group" : "scope"}`, "data-state": group.name },
       s("rect", { x: group.x - group.width / 2, y: top, width: group.width, height: group.y + group.height / 2 - top, rx: 8 }),
       s("text", { x: group.x - group.width / 2 + 8, y: top + 12, class: "group-label" }, group.label),
     );
@@ -160,7 +160,7 @@ export function renderGraph(container, layout, { onSelect } = {}) {
         const retries = states[name]?.retries ? `, ${states[name].retries} retries` : "";
         el.setAttribute("aria-label", `${name}: ${status.replace("_", " ").toLowerCase()}${retries}`);
         const group = groupElements.get(name);
-        if (group) group.setAttribute("class", `group group st-${status}`);
+        if (group) group.setAttribute("class", `group state-group st-${status}`);
         for (const join of svg.querySelectorAll(`.join[data-state="${CSS.escape(name)}"]`)) {
           join.setAttribute("class", `node join st-${status}`);
         }

@@ -26,11 +26,14 @@ export class HistoryView {
 
   /** The event id the live stream should send events after: the last shown, on the last page. */
   liveAfter() {
-    return this.onLastPage() ? this.after + this.events.length : null;
+    return this.events.length < PAGE ? this.after + this.events.length : null;
   }
 
-  onLastPage() {
-    return this.after + PAGE >= this.total && this.events.length < PAGE + 1;
+  /** The execution's event count, from the stream's summary (a page shows it and its pager). */
+  setTotal(total) {
+    if (total <= this.total) return;
+    this.total = total;
+    this.render();
   }
 
   /** New events from the stream: shown at once when this is the last page, else counted. */

@@ -6,7 +6,7 @@
 import dagre from "../vendor/graph.js";
 
 const NODE_HEIGHT = 44;
-const CHAR_WIDTH = 7.4; // about the width of a 13 px system-font character
+const CHAR_WIDTH = 8.1; // about the width of a bold 13 px system-font character
 const LABEL_CHARS = 34; // rule labels are cut here; the full text is the edge's tooltip
 const LARGE = 150; // nodes
 
@@ -106,7 +106,7 @@ class Builder {
 }
 
 function nodeWidth(name, type) {
-  return Math.max(120, Math.max(name.length, type.length + 2) * CHAR_WIDTH + 52);
+  return Math.max(120, name.length * CHAR_WIDTH + 56);
 }
 
 function cut(text) {

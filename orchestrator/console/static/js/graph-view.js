@@ -149,7 +149,22 @@ export function renderGraph(container, layout, { onSelect } = {}) {
     }
     svg.append(el);
   }
-  container.replaceChildren(svg);
+  const fit = h("button", { type: "button", class: "zoom", "aria-pressed": "false" }, "Fit to panel");
+  fit.addEventListener("click", () => {
+    const fitted = fit.getAttribute("aria-pressed") !== "true";
+    fit.setAttribute("aria-pressed", String(fitted));
+    fit.textContent = fitted ? "Actual size" : "Fit to panel";
+    svg.classList.toggle("fitted", fitted);
+    if (!fitted) scrollToStart();
+  });
+  container.replaceChildren(h("div", { class: "graph-tools" }, fit), svg);
+  // A large graph is wider and taller than its panel: begin where the execution begins.
+  const scrollToStart = () => {
+    const start = layout.nodes.find((n) => n.id === "__start");
+    if (start) container.scrollLeft = Math.max(0, start.x - container.clientWidth / 2);
+    container.scrollTop = 0;
+  };
+  scrollToStart();
 
   return {
     setStatuses(states) {

@@ -38,11 +38,9 @@ export class HistoryView {
 
   /** New events from the stream: shown at once when this is the last page, else counted. */
   append(events) {
-    const lastShown = this.after + this.events.length;
     for (const event of events) {
-      if (event.id === lastShown + 1 && this.events.length < PAGE && event.id > this.after) {
-        this.events.push(event);
-      }
+      const next = this.after + this.events.length + 1;
+      if (event.id === next && this.events.length < PAGE) this.events.push(event);
       this.total = Math.max(this.total, event.id);
     }
     this.render();

@@ -8,7 +8,7 @@ import time
 import uuid
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from devtools.processes import Stack
 from tests.e2e.orders import order_request, place, stocked_product, wait_finished
@@ -17,7 +17,7 @@ from . import console_flows as flows
 from .conftest import screenshot
 
 
-def node(page: Page, state: str):  # type: ignore[no-untyped-def]
+def node(page: Page, state: str) -> Locator:
     return page.locator(f'g.node.state[data-state="{state}"]')
 
 

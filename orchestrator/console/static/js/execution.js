@@ -121,6 +121,8 @@ function renderStates() {
   graphView.markTakenEdges(summary.states);
   main.dataset.lastEventId = String(summary.lastEventId);
   historyView.setTotal(summary.lastEventId);
+  // The table is redrawn on every update: a row that had the keyboard's focus gets it back.
+  const focused = document.activeElement?.dataset?.visit;
   const rows = summary.visits.map((v) =>
     h(
       "tr",
@@ -128,6 +130,7 @@ function renderStates() {
         class: `selectable${selection?.visit === v.enteredEventId ? " selected" : ""}`,
         tabindex: "0",
         "data-state": v.name,
+        "data-visit": v.enteredEventId,
         onclick: () => select({ visit: v.enteredEventId, name: v.name }),
         onkeydown: (event) => {
           if (event.key === "Enter" || event.key === " ") {
@@ -151,6 +154,7 @@ function renderStates() {
       : h("p", { class: "muted" }, "No state entered yet."),
     more || "",
   );
+  if (focused) parts.states.querySelector(`tr[data-visit="${focused}"]`)?.focus();
   renderDetail();
 }
 

@@ -186,7 +186,7 @@ function renderDetail() {
       h("span", {}, "Attempts ", h("b", {}, visit.attempts)),
       state && state.visits > 1 ? h("span", {}, `visit ${visits.indexOf(visit) + 1} of ${state.visits}`) : null,
     ),
-    visit.error ? h("div", { class: "banner error" }, h("strong", {}, visit.error), visit.cause ? h("pre", {}, visit.cause) : null) : null,
+    visit.error ? h("div", { class: "banner error" }, h("strong", {}, visit.error), visit.cause ? h("pre", {}, visit.cause) : null) : "",
     h("h3", {}, "Input"),
     h("pre", { id: "state-input", tabindex: "0" }, prettyJson(visit.input)),
     h("h3", {}, "Output"),

@@ -136,6 +136,7 @@ export function renderGraph(container, layout, { onSelect } = {}) {
         s("text", { class: "type-label", x: x + 14, y: -5 }, node.type.toUpperCase()),
         s("text", { class: "name-label", x: x + 14, y: 12 }, node.label),
         s("text", { class: "status-icon", x: -x - 16, y: 5, "text-anchor": "middle", "aria-hidden": "true" }, ""),
+        s("text", { class: "retry-badge", x: -x - 6, y: -node.height / 2 + 11, "text-anchor": "end", "aria-hidden": "true" }, ""),
       );
       const select = () => onSelect && onSelect(node.name);
       el.addEventListener("click", select);
@@ -172,7 +173,9 @@ export function renderGraph(container, layout, { onSelect } = {}) {
         const status = states[name]?.status || "NOT_RUN";
         el.setAttribute("class", `node state st-${status}${el.classList.contains("selected") ? " selected" : ""}`);
         el.querySelector(".status-icon").textContent = status === "NOT_RUN" ? "" : STATUS_ICONS[status];
-        const retries = states[name]?.retries ? `, ${states[name].retries} retries` : "";
+        const retried = states[name]?.retries || 0;
+        const retries = retried ? `, ${retried} ${retried === 1 ? "retry" : "retries"}` : "";
+        el.querySelector(".retry-badge").textContent = retried ? `↻${retried}` : "";
         el.setAttribute("aria-label", `${name}: ${status.replace("_", " ").toLowerCase()}${retries}`);
         const group = groupElements.get(name);
         if (group) group.setAttribute("class", `group state-group st-${status}`);

@@ -93,7 +93,10 @@ class Builder {
       type === "Parallel"
         ? (state.Branches || []).map((branch, i) => [`Branch ${i + 1}`, branch])
         : [["Each item", state.ItemProcessor || state.Iterator || {}]];
-    scopes.forEach(([label, inner], i) => {
+    // Added last to first: dagre's first ordering puts the last added leftmost, and branch 1
+    // reads best on the left.
+    [...scopes].reverse().forEach(([label, inner], j) => {
+      const i = scopes.length - 1 - j;
       const cluster = `${name}#scope${i}`;
       this.graph.setNode(cluster, { kind: "scope", name, type, label });
       this.graph.setParent(cluster, group);

@@ -92,7 +92,7 @@ function renderExecution() {
           h("span", {}, "State machine ", h("a", { href: `/console/state-machines/${encodeURIComponent(e.stateMachineName)}?version=${e.stateMachineVersion}` }, `${e.stateMachineName} v${e.stateMachineVersion}`)),
           h("span", {}, "Started ", h("b", {}, formatTime(e.startDate))),
           h("span", {}, "Stopped ", h("b", {}, formatTime(e.stopDate))),
-          h("span", {}, "Duration ", h("b", {}, formatDuration(e.startDate, e.stopDate))),
+          h("span", {}, "Duration ", h("b", { id: "execution-duration" }, formatDuration(e.startDate, e.stopDate))),
           e.redriveCount ? h("span", {}, "Redriven ", h("b", {}, e.redriveCount), " time(s)") : null,
         ),
       ),
@@ -150,7 +150,11 @@ function renderStates() {
   const more = summary.visitCount > summary.visits.length ? h("p", { class: "muted" }, `The first ${summary.visits.length} of ${summary.visitCount} visits are listed.`) : null;
   parts.states.replaceChildren(
     rows.length
-      ? h("table", {}, h("thead", {}, h("tr", {}, ["State", "Type", "Started", "Duration", "Attempts", "Status"].map((t) => h("th", {}, t)))), h("tbody", {}, rows))
+      ? h(
+          "div",
+          { class: "scroll" },
+          h("table", {}, h("thead", {}, h("tr", {}, ["State", "Type", "Started", "Duration", "Attempts", "Status"].map((t) => h("th", {}, t)))), h("tbody", {}, rows)),
+        )
       : h("p", { class: "muted" }, "No state entered yet."),
     more || "",
   );
@@ -226,5 +230,11 @@ function confirmStop() {
 function confirmRedrive() {
   confirm("Redrive this execution?", "It restarts from the state that failed, keeping what earlier states produced.", "Redrive", () => postJson(`/executions/${enc}/redrive`, {}));
 }
+
+// A running execution's duration counts up between updates.
+setInterval(() => {
+  const shown = document.getElementById("execution-duration");
+  if (shown && execution?.status === "RUNNING") shown.textContent = formatDuration(execution.startDate, null);
+}, 1000);
 
 start().catch((error) => showError(main, error));

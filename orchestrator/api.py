@@ -239,13 +239,13 @@ async def execution_history(
     page_size = limit or 100
     if await queries.execution_row(session, execution_id) is None:
         raise problem(ExecutionDoesNotExist(f"no execution {execution_id!r}"))
-    events = await queries.history_page(session, execution_id, after, page_size, reverseOrder)
-    last = events[-1]["event_id"] if len(events) == page_size else None
-    more = last is not None and (last > 1 if reverseOrder else True)
+    # One event more than the page tells whether another page follows.
+    events = await queries.history_page(session, execution_id, after, page_size + 1, reverseOrder)
+    page, more = events[:page_size], len(events) > page_size
     return _json(
         History(
-            events=[_history_event(event) for event in events],
-            nextCursor=str(last) if more else None,
+            events=[_history_event(event) for event in page],
+            nextCursor=str(page[-1]["event_id"]) if more else None,
         )
     )
 

@@ -112,6 +112,9 @@ async def test_history_pages_forward_and_backward(harness: Harness) -> None:
             break
     assert forward == ids
 
+    exact = await harness.api.get(f"/executions/{execution_id}/history", params={"limit": len(ids)})
+    assert exact.json()["nextCursor"] is None  # the last page says so, however full it is
+
     newest = await harness.api.get(
         f"/executions/{execution_id}/history", params={"limit": 2, "reverseOrder": "true"}
     )

@@ -1,12 +1,13 @@
 """What happened to each state of an execution, read from its history (pure; no I/O).
 
 The history names a state only on `<Kind>StateEntered` / `<Kind>StateExited`; the events in
-between (`TaskScheduled`, `TaskFailed`, ...) belong to the state of their thread, which the
-history does not record. They are given to the most recently entered state of the matching kind
-that is still open: exact for a sequence of states, an approximation where the threads of a
-Parallel or Map interleave (the per-name totals stay right; a visit may get a neighbour's
-attempt). A caught error is seen as a state that failed and was left for another state
-without being exited, which is how the engine records a Catch.
+between (`TaskScheduled`, `TaskFailed`, ...) belong to the state of their thread. An event whose
+`previousEventId` is an event of a state still open belongs to that state (AWS links each
+thread's events so); failing that, to the most recently entered open state of the matching kind
+(exact for a sequence of states; where the threads of a Parallel or Map interleave and the links
+are only "the event before", a visit may get a neighbour's attempt, the per-name totals stay
+right). A caught error is a state that failed and then was exited (AWS's StateExited with the
+catcher's output) or left for another state without an exit (how earlier engines record it).
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ RETRIED = "RETRIED"  # a state's status when it succeeded after retrying
 
 _CONTAINERS = ("Parallel", "Map")
 # Events that say the open state of a kind failed (its error in `error` / `cause`).
-_FAILURES = {
+_FAILURES: dict[str, str | None] = {
     "TaskFailed": "Task",
     "TaskTimedOut": "Task",
     "TaskStartFailed": "Task",
     "TaskSubmitFailed": "Task",
     "ParallelStateFailed": "Parallel",
     "MapStateFailed": "Map",
+    "EvaluationFailed": None,  # a JSONata error, in a state of any kind
 }
 _ATTEMPTS = {"TaskScheduled": "Task"}
 _EXECUTION_ENDS = {
@@ -46,7 +48,7 @@ _EXECUTION_ENDS = {
 MAX_VISITS = 500  # visits listed at most (a Map of 10,000 items has 10,000 per inner state)
 
 
-@dataclass
+@dataclass(eq=False)  # visits are told apart by identity (two may hold the same values)
 class Visit:
     """One entry into a state: `<Kind>StateEntered` up to its exit, catch or the end."""
 
@@ -87,12 +89,22 @@ class StateSummary:
     visits: list[Visit] = field(default_factory=list)
     last_event_id: int = 0
     _open: list[Visit] = field(default_factory=list)
+    _owner: dict[int, Visit] = field(default_factory=dict)  # event id -> the visit it is of
 
     def add(self, events: list[Any]) -> None:
         for event in events:
-            self._add(event["event_id"], event["timestamp"], event["type"], event["details"] or {})
+            event_id = event["event_id"]
+            previous = event.get("previous_event_id", event_id - 1)
+            visit = self._add(
+                event_id, previous, event["timestamp"], event["type"], event["details"] or {}
+            )
+            if visit is not None:
+                self._owner[event_id] = visit
 
-    def _add(self, event_id: int, at: datetime, kind: str, details: dict[str, Any]) -> None:
+    def _add(
+        self, event_id: int, previous: int, at: datetime, kind: str, details: dict[str, Any]
+    ) -> Visit | None:
+        """Applies one event; returns the visit it belongs to, if any."""
         self.last_event_id = event_id
         if kind.endswith("StateEntered"):
             self._catch_failed_before(event_id, at)
@@ -105,26 +117,51 @@ class StateSummary:
             )
             self.visits.append(visit)
             self._open.append(visit)
-        elif kind.endswith("StateExited"):
-            exited = self._latest_open(name=details.get("name"))
+            return visit
+        if kind.endswith("StateExited"):
+            exited = self._open_visit(previous, name=details.get("name"))
             if exited is not None:
-                exited.status, exited.exited_at = SUCCEEDED, at
+                caught = exited.failed_event_id is not None
+                exited.status, exited.exited_at = (CAUGHT if caught else SUCCEEDED), at
                 exited.output = _parsed(details.get("output"))
                 self._open.remove(exited)
-        elif kind in _ATTEMPTS:
-            attempted = self._latest_open(type_=_ATTEMPTS[kind])
+            return exited
+        if kind in _ATTEMPTS:
+            attempted = self._open_visit(previous, type_=_ATTEMPTS[kind])
             if attempted is not None:
                 attempted.attempts += 1
                 attempted.status, attempted.failed_event_id = IN_PROGRESS, None
-        elif kind in _FAILURES:
-            failed = self._latest_open(type_=_FAILURES[kind])
+            return attempted
+        if kind in _FAILURES:
+            failed = self._open_visit(previous, type_=_FAILURES[kind])
             if failed is not None:
                 failed.error, failed.cause = details.get("error"), details.get("cause")
                 failed.failed_event_id = event_id
-        elif kind in _EXECUTION_ENDS:
+            return failed
+        if kind in _EXECUTION_ENDS:
             self._end_all(at, _EXECUTION_ENDS[kind], details)
         elif kind == "ExecutionRedriven":
             self._open.clear()
+        else:
+            return self._open_visit(previous)  # TaskStarted, TaskSucceeded, ...: keep the link
+        return None
+
+    def _open_visit(
+        self, previous: int, name: str | None = None, type_: str | None = None
+    ) -> Visit | None:
+        """The open visit an event belongs to: the one its previousEventId is of, else the
+        latest entered that fits."""
+        linked = self._owner.get(previous)
+        if (
+            linked is not None
+            and linked in self._open
+            and (name is None or linked.name == name)
+            and (type_ is None or linked.type == type_)
+        ):
+            return linked
+        if name is None and type_ is None:
+            return None  # an event of no particular kind: only its link says whose it is
+        return self._latest_open(name, type_)
 
     def _latest_open(self, name: str | None = None, type_: str | None = None) -> Visit | None:
         for visit in reversed(self._open):

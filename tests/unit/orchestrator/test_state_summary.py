@@ -88,3 +88,54 @@ def test_a_choice_that_raised_and_was_caught() -> None:
     summary = StateSummary()
     summary.add(history(entered("Choice", "Pick"), entered("Pass", "Fallback")))
     assert summary.states()["Pick"]["status"] == "CAUGHT"
+
+
+def linked(*events: tuple[str, dict[str, Any], int]) -> list[dict[str, Any]]:
+    """Events with AWS's previousEventId links (each thread's events chained)."""
+    return [
+        {
+            "event_id": i,
+            "previous_event_id": previous,
+            "timestamp": T0 + timedelta(seconds=i),
+            "type": kind,
+            "details": details,
+        }
+        for i, (kind, details, previous) in enumerate(events, start=1)
+    ]
+
+
+def test_a_catch_recorded_as_aws_does_exits_the_state_with_the_catchers_output() -> None:
+    summary = StateSummary()
+    summary.add(
+        linked(
+            ("ExecutionStarted", {}, 0),
+            ("TaskStateEntered", {"name": "Ship", "input": "{}"}, 1),
+            ("TaskScheduled", {}, 2),
+            ("TaskStarted", {}, 3),
+            ("TaskFailed", {"error": "AddressRejected"}, 4),
+            ("TaskStateExited", {"name": "Ship", "output": '{"error": "x"}'}, 5),
+            ("TaskStateEntered", {"name": "Release", "input": "{}"}, 6),
+        )
+    )
+    ship, release = summary.visits
+    assert (ship.status, ship.error, ship.output) == ("CAUGHT", "AddressRejected", {"error": "x"})
+    assert release.status == "IN_PROGRESS"
+
+
+def test_interleaved_iterations_are_told_apart_by_their_links() -> None:
+    summary = StateSummary()
+    summary.add(
+        linked(
+            ("MapStateEntered", {"name": "Each", "input": "[]"}, 0),
+            ("MapIterationStarted", {"index": 0}, 1),
+            ("TaskStateEntered", {"name": "Work", "input": "0"}, 2),
+            ("MapIterationStarted", {"index": 1}, 1),
+            ("TaskStateEntered", {"name": "Work", "input": "1"}, 4),
+            ("TaskScheduled", {}, 3),  # iteration 0's, though iteration 1 entered last
+            ("TaskScheduled", {}, 5),
+            ("TaskFailed", {"error": "Boom"}, 6),
+        )
+    )
+    first, second = (visit for visit in summary.visits if visit.name == "Work")
+    assert (first.input, first.error, first.attempts) == (0, "Boom", 1)
+    assert (second.input, second.error, second.attempts) == (1, None, 1)

@@ -191,13 +191,22 @@ async def list_executions(
     counts: Annotated[bool, Query(description="add counts by status (all pages)")] = False,
 ) -> Response:
     """Newest first; pass `nextCursor` back as `cursor` for the next page."""
+    try:
+        rows, next_cursor = await queries.list_executions(
+            session,
+            stateMachineName,
+            statusFilter,
+            limit,
+            cursor,
+            name_contains=name,
+            started_after=startedAfter,
+            started_before=startedBefore,
+        )
+    except ValueError as exc:
+        raise Problem(400, "InvalidCursor", str(exc)) from exc
     where = queries.ExecutionFilter(
         stateMachineName, statusFilter, name, startedAfter, startedBefore
     )
-    try:
-        rows, next_cursor = await queries.list_executions(session, where, limit, cursor)
-    except ValueError as exc:
-        raise Problem(400, "InvalidCursor", str(exc)) from exc
     listed = ExecutionList(
         executions=[Execution.from_row(row) for row in rows],
         nextCursor=next_cursor,

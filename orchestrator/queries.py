@@ -26,8 +26,13 @@ class ExecutionFilter:
     name_contains: str | None = None
     started_after: datetime | None = None
     started_before: datetime | None = None
+    redriven: bool | None = None  # redriven at least once (True) or never (False)
 
     def apply(self, query: Select[Any], *, with_status: bool = True) -> Select[Any]:
+        if self.redriven is not None:
+            query = query.where(
+                executions.c.redrive_count > 0 if self.redriven else executions.c.redrive_count == 0
+            )
         if self.state_machine_name:
             query = query.where(executions.c.state_machine_name == self.state_machine_name)
         if self.status and with_status:
@@ -56,9 +61,22 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 async def list_executions(
-    session: AsyncSession, where: ExecutionFilter, limit: int, cursor: str | None
+    session: AsyncSession,
+    state_machine_name: str | None,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+    *,
+    redriven: bool | None = None,
+    name_contains: str | None = None,
+    started_after: datetime | None = None,
+    started_before: datetime | None = None,
 ) -> tuple[list[Any], str | None]:
-    """Newest first, keyset-paged on (start_date, execution_id)."""
+    """Newest first, keyset-paged on (start_date, execution_id), narrowed as ExecutionFilter
+    says (`redriven`: as ListExecutions' redriveFilter)."""
+    where = ExecutionFilter(
+        state_machine_name, status, name_contains, started_after, started_before, redriven
+    )
     query = where.apply(select(executions))
     if cursor:
         start, execution_id = decode_cursor(cursor)

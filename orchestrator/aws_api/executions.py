@@ -35,20 +35,16 @@ async def start_execution(api: AwsApi, request: Request) -> dict[str, Any]:
     name = check_name(request.text("name") or str(uuid.uuid4()))
     text = request.text("input", max_length=MAX_PAYLOAD) or "{}"
     input = parse_json_text(text, "InvalidExecutionInput", "execution input")
+    revision = None  # None: the machine's current definition
     async with api.sessions() as session:
-        machine = await machine_or_error(api, session, ref.name)
+        await machine_or_error(api, session, ref.name)
         if ref.version is not None:
             version = await catalog.find_version(session, ref.name, ref.version)
             if version is None:
                 raise AwsError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
-            if version.revision != machine.current.version:
-                # The engine starts a machine's current revision only (orchestrator.service).
-                raise validation(
-                    f"version {ref.version} is not the state machine's current definition; "
-                    "starting an older version is not supported here yet"
-                )
+            revision = version.revision
     try:
-        started = await api.orchestrator.start_execution(ref.name, name, input)
+        started = await api.orchestrator.start_execution(ref.name, name, input, version=revision)
     except OrchestratorError as exc:
         raise from_orchestrator(exc) from None
     execution_arn = api.arns.execution(started.execution.execution_id)

@@ -93,7 +93,8 @@ def test_history_names_events_as_step_functions_does(
     assert types.count("TaskScheduled") == 3
     assert types.count("TaskSucceeded") == 3
     assert [e["id"] for e in events] == list(range(1, len(events) + 1))
-    assert all(e["previousEventId"] == e["id"] - 1 for e in events)
+    # AWS's previousEventId: an earlier event (not always the one just before, as AWS writes it).
+    assert all(0 <= e["previousEventId"] < e["id"] for e in events)
 
 
 def test_starting_the_same_execution_name_twice_is_idempotent(orchestrator: httpx.Client) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orchestrator.tables import executions
+from orchestrator.tables import aws_execution_origins, executions
 
 
 def encode_cursor(start_date: datetime, execution_id: str) -> str:
@@ -35,10 +35,21 @@ async def list_executions(
     cursor: str | None,
     *,
     redriven: bool | None = None,
+    version: int | None = None,
+    alias: str | None = None,
 ) -> tuple[list[Any], str | None]:
     """Newest first, keyset-paged on (start_date, execution_id); `redriven` keeps only those
-    redriven at least once (True) or never (False), as ListExecutions' redriveFilter."""
+    redriven at least once (True) or never (False), as ListExecutions' redriveFilter;
+    `version` and `alias` only those AWS's StartExecution started with that published version
+    or through that alias (aws_execution_origins)."""
     query = select(executions)
+    if version is not None or alias is not None:
+        origins = aws_execution_origins
+        query = query.join(origins, origins.c.execution_id == executions.c.execution_id)
+        if version is not None:
+            query = query.where(origins.c.version == version)
+        if alias is not None:
+            query = query.where(origins.c.alias == alias)
     if redriven is not None:
         query = query.where(
             executions.c.redrive_count > 0 if redriven else executions.c.redrive_count == 0

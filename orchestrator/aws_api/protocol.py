@@ -11,7 +11,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from orchestrator.aws_api import activities, executions, state_machines, tags, tasks, test_state
+from orchestrator.aws_api import (
+    activities,
+    aliases,
+    executions,
+    state_machines,
+    tags,
+    tasks,
+    test_state,
+)
 from orchestrator.aws_api.context import AwsApi, Operation
 from orchestrator.aws_api.errors import AwsError
 from orchestrator.aws_api.shapes import Request as OperationRequest
@@ -25,6 +33,7 @@ TARGET_PREFIX = "AWSStepFunctions."
 
 OPERATIONS: dict[str, Operation] = {
     **state_machines.OPERATIONS,
+    **aliases.OPERATIONS,
     **executions.OPERATIONS,
     **tasks.OPERATIONS,
     **tags.OPERATIONS,

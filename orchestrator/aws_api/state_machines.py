@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator import engine
-from orchestrator.aws_api import activities, catalog
+from orchestrator.aws_api import activities, alias_catalog, catalog
 from orchestrator.aws_api.arns import check_name
 from orchestrator.aws_api.context import AwsApi, Operation
 from orchestrator.aws_api.errors import AwsError, state_machine_does_not_exist, validation
@@ -220,6 +220,7 @@ async def delete_state_machine(api: AwsApi, request: Request) -> dict[str, Any]:
     async with api.sessions() as session, session.begin():
         if await catalog.find_machine(session, api.registry, ref.name) is not None:
             await catalog.mark_deleted(session, ref.name, arn)
+            await alias_catalog.delete_aliases(session, ref.name, None)
     return {}
 
 
@@ -268,6 +269,12 @@ async def delete_state_machine_version(api: AwsApi, request: Request) -> dict[st
     if ref.version is None:
         raise validation(f"'{arn}' is not a state machine version ARN")
     async with api.sessions() as session, session.begin():
+        routed_by = await alias_catalog.aliases_routing_to(session, ref.name, ref.version)
+        if routed_by:
+            raise AwsError(
+                "ConflictException",
+                f"Version {ref.version} is routed to by the alias(es) {', '.join(routed_by)}",
+            )
         await catalog.delete_version(session, ref.name, ref.version)
     return {}
 

@@ -25,6 +25,7 @@ class AwsApi:
     # GetActivityTask takes an activity's commands from its queue (orchestrator.aws_api.activities).
     broker: Broker
     activity_poll_seconds: float = 60.0
+    sync_execution_seconds: float = 300.0  # StartSyncExecution's wait (orchestrator.aws_api.sync)
     # Picks an alias's version by weight (orchestrator.aws_api.aliases).
     chance: random.Random = field(default_factory=random.Random)
 

@@ -53,13 +53,24 @@ async def start_execution(api: AwsApi, request: Request) -> dict[str, Any]:
 
 
 async def start(
-    api: AwsApi, ref: StateMachineRef, name: str, input: Any
+    api: AwsApi,
+    ref: StateMachineRef,
+    name: str,
+    input: Any,
+    *,
+    require_type: str | None = None,
 ) -> tuple[Started, catalog.Machine]:
     """Start `name` on what `ref` names; a published version or an alias's pick is recorded as
-    the execution's origin (DescribeExecution shows it)."""
+    the execution's origin (DescribeExecution shows it). `require_type`: refuse a machine of
+    another type (StateMachineTypeNotSupported)."""
     origin = None  # None: the machine's current definition
     async with api.sessions() as session:
         machine = await machine_or_error(api, session, ref.name)
+        if require_type is not None and machine.type != require_type:
+            raise AwsError(
+                "StateMachineTypeNotSupported",
+                f"This operation is not supported by {machine.type} state machines",
+            )
         published = ref.version
         if ref.alias is not None:
             published, _ = await aliases.version_for_start(api, session, ref)

@@ -3,7 +3,8 @@ attributes and published versions (catalog).
 
 A definition sent to Create/UpdateStateMachine becomes the registry's next revision of the name
 (no new revision when unchanged), which new executions run; PublishStateMachineVersion numbers a
-revision as version N. Only STANDARD machines: EXPRESS is refused."""
+revision as version N. An EXPRESS machine runs on the same engine as a STANDARD one (its
+executions are stored and described alike); StartSyncExecution (sync.py) is for EXPRESS only."""
 
 from __future__ import annotations
 
@@ -52,8 +53,6 @@ def read_type(request: Request) -> str:
     machine_type = request.text("type") or "STANDARD"
     if machine_type not in MACHINE_TYPES:
         raise validation(f"'type' must be one of {', '.join(MACHINE_TYPES)}")
-    if machine_type == "EXPRESS":
-        raise validation("EXPRESS state machines are not supported here yet; use STANDARD")
     return str(machine_type)
 
 
@@ -92,7 +91,10 @@ async def create_state_machine(api: AwsApi, request: Request) -> dict[str, Any]:
         if existing is not None:
             # The same request again is idempotent (AWS ignores a changed role or tags then);
             # another definition under the name is not.
-            if revision_id(existing.current) != definition_hash(definition):
+            if (
+                revision_id(existing.current) != definition_hash(definition)
+                or existing.type != machine_type
+            ):
                 raise AwsError(
                     "StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'"
                 )

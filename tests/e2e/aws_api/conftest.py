@@ -185,3 +185,14 @@ def wait_for_status(sfn: Any, execution_arn: str, *statuses: str, timeout: float
         if time.monotonic() > deadline:
             raise AssertionError(f"{execution_arn} is {described['status']}, not {statuses}")
         time.sleep(0.05)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The conformance slice's history figure, when it ran."""
+    slice_module = sys.modules.get("tests.e2e.aws_api.test_conformance_slice")
+    figure = slice_module.history_figure() if slice_module is not None else None
+    if figure is not None:
+        terminalreporter.write_line(figure)
+        for name, difference in slice_module.HISTORIES.items():  # type: ignore[union-attr]
+            if difference is not None:
+                terminalreporter.write_line(f"  {name}: {difference}")

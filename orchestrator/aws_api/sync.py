@@ -15,7 +15,7 @@ from typing import Any
 
 from orchestrator.aws_api.arns import check_name
 from orchestrator.aws_api.context import AwsApi, Operation
-from orchestrator.aws_api.errors import AwsError, from_orchestrator
+from orchestrator.aws_api.errors import AwsError, from_orchestrator, validation
 from orchestrator.aws_api.executions import MAX_PAYLOAD, start
 from orchestrator.aws_api.shapes import Request, json_text, parse_json_text, timestamp
 from orchestrator.errors import OrchestratorError
@@ -27,6 +27,7 @@ TIMEOUT_ERROR = "States.Timeout"
 # AWS bills an EXPRESS execution in 100 ms steps of at least 64 MB; we report the same shape.
 BILLING_STEP_MS = 100
 BILLED_MEMORY_MB = 64
+INCLUDED_DATA = ("ALL_DATA", "METADATA_ONLY")
 
 
 async def start_sync_execution(api: AwsApi, request: Request) -> dict[str, Any]:
@@ -36,12 +37,15 @@ async def start_sync_execution(api: AwsApi, request: Request) -> dict[str, Any]:
     text = request.text("input", max_length=MAX_PAYLOAD) or "{}"
     input = parse_json_text(text, "InvalidExecutionInput", "execution input")
     trace_header = request.text("traceHeader", max_length=256)
+    included = request.text("includedData") or "ALL_DATA"
+    if included not in INCLUDED_DATA:
+        raise validation(f"'includedData' must be one of {', '.join(INCLUDED_DATA)}")
     started, machine = await start(api, ref, name, input, require_type="EXPRESS")
     execution_arn = api.arns.execution(started.execution.execution_id)
     if not started.created and started.execution.status != "RUNNING":
         raise AwsError("ExecutionAlreadyExists", f"Execution Already Exists: '{execution_arn}'")
     row, timed_out = await _wait_until_ended(api, request, started.execution)
-    answer = _result(api, row, timed_out)
+    answer = _result(api, row, timed_out, with_data=included == "ALL_DATA")
     answer["stateMachineArn"] = api.arns.state_machine(machine.name)
     if trace_header is not None:
         answer["traceHeader"] = trace_header
@@ -70,16 +74,18 @@ async def _wait_until_ended(
     return row, False
 
 
-def _result(api: AwsApi, row: ExecutionRow, timed_out: bool) -> dict[str, Any]:
+def _result(api: AwsApi, row: ExecutionRow, timed_out: bool, *, with_data: bool) -> dict[str, Any]:
+    """The answer; without data (METADATA_ONLY) it leaves out the input and output."""
     status = "TIMED_OUT" if timed_out else row.status
     answer: dict[str, Any] = {
         "executionArn": api.arns.execution(row.execution_id),
         "name": row.name,
         "startDate": timestamp(row.start_date),
         "status": status,
-        "input": json_text(row.input),
-        "inputDetails": {"included": True},
+        "inputDetails": {"included": with_data},
     }
+    if with_data:
+        answer["input"] = json_text(row.input)
     if row.stop_date is not None:
         answer["stopDate"] = timestamp(row.stop_date)
         elapsed_ms = (row.stop_date - row.start_date).total_seconds() * 1000
@@ -89,8 +95,9 @@ def _result(api: AwsApi, row: ExecutionRow, timed_out: bool) -> dict[str, Any]:
             "billedDurationInMilliseconds": steps * BILLING_STEP_MS,
         }
     if status == "SUCCEEDED":
-        answer["output"] = json_text(row.output)
-        answer["outputDetails"] = {"included": True}
+        answer["outputDetails"] = {"included": with_data}
+        if with_data:
+            answer["output"] = json_text(row.output)
     if row.error is not None:
         answer["error"] = row.error
     if row.cause is not None:

@@ -67,6 +67,17 @@ def test_a_sync_execution_answers_with_its_output(sync_sfn: Any) -> None:
     assert described["status"] == "SUCCEEDED"
 
 
+def test_a_sync_execution_can_leave_its_data_out(sync_sfn: Any) -> None:
+    arn = express(sync_sfn, PASS_MACHINE)
+    done = sync_sfn.start_sync_execution(stateMachineArn=arn, includedData="METADATA_ONLY")
+    assert done["status"] == "SUCCEEDED"
+    assert "input" not in done and "output" not in done
+    assert done["inputDetails"] == {"included": False}
+    assert done["outputDetails"] == {"included": False}
+    with pytest.raises(sync_sfn.exceptions.ValidationException):
+        sync_sfn.start_sync_execution(stateMachineArn=arn, includedData="SOME")
+
+
 def test_a_failing_sync_execution_answers_with_its_error(sync_sfn: Any) -> None:
     done = sync_sfn.start_sync_execution(stateMachineArn=express(sync_sfn, FAILING))
     assert (done["status"], done["error"], done["cause"]) == ("FAILED", "Nope", "why")

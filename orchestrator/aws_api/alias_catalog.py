@@ -78,13 +78,19 @@ async def list_aliases(
 async def create_alias(
     session: AsyncSession, name: str, alias: str, description: str | None, routing: list[Route]
 ) -> Alias:
+    """The alias created, or the one a concurrent request created first."""
     row = (
         await session.execute(
             insert(aws_state_machine_aliases)
             .values(name=name, alias=alias, description=description, routing=_stored(routing))
+            .on_conflict_do_nothing()
             .returning(aws_state_machine_aliases)
         )
-    ).one()
+    ).first()
+    if row is None:
+        found = await find_alias(session, name, alias)
+        assert found is not None  # the conflicting row has committed: we waited for it
+        return found
     return _alias(row)
 
 

@@ -108,14 +108,13 @@ async def create_state_machine_alias(api: AwsApi, request: Request) -> dict[str,
     arn = api.arns.state_machine_alias(name, alias_name)
     async with api.sessions() as session, session.begin():
         await _check_versions(api, session, name, routes)
-        existing = await alias_catalog.find_alias(session, name, alias_name)
-        if existing is not None:
-            # The same request again is idempotent, as AWS; another one is a conflict.
-            if (existing.description, existing.routing) != (description, routes):
-                raise AwsError("ConflictException", f"Alias already exists: '{arn}'")
-            return {"stateMachineAliasArn": arn, "creationDate": timestamp(existing.created_at)}
-        created = await alias_catalog.create_alias(session, name, alias_name, description, routes)
-    return {"stateMachineAliasArn": arn, "creationDate": timestamp(created.created_at)}
+        alias = await alias_catalog.find_alias(session, name, alias_name)
+        if alias is None:
+            alias = await alias_catalog.create_alias(session, name, alias_name, description, routes)
+        # The same request again is idempotent, as AWS; another one is a conflict.
+        if (alias.description, alias.routing) != (description, routes):
+            raise AwsError("ConflictException", f"Alias already exists: '{arn}'")
+    return {"stateMachineAliasArn": arn, "creationDate": timestamp(alias.created_at)}
 
 
 async def describe_state_machine_alias(api: AwsApi, request: Request) -> dict[str, Any]:

@@ -4,6 +4,7 @@ operations with weighted routing, and what DescribeExecution says of how it was 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -183,3 +184,17 @@ def test_executions_are_listed_by_version_and_by_alias(sfn: Any) -> None:
     assert listed(second) == [of_alias]  # it ran version 2
     assert listed(alias_arn) == [of_alias]
     assert set(listed(arn)) == {of_first, of_alias, of_machine}
+
+
+def test_the_same_alias_created_at_once_is_created_once(sfn: Any) -> None:
+    _, first, _ = two_versions(sfn)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(
+            pool.map(
+                lambda _: sfn.create_state_machine_alias(
+                    name="race", routingConfiguration=[route(first, 100)]
+                ),
+                range(4),
+            )
+        )
+    assert len({(a["stateMachineAliasArn"], a["creationDate"]) for a in answers}) == 1

@@ -74,3 +74,9 @@ BENCH_ARGS ?=
 .PHONY: bench
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# make console-assets: rebuild the console's one bundled library (dagre, for graph layout) into
+# orchestrator/console/static/vendor/graph.js, which is committed: CI and the services never run npm.
+.PHONY: console-assets
+console-assets:
+	cd orchestrator/console/assets && npm ci && npm run build

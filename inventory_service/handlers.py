@@ -32,9 +32,9 @@ async def hold_items(connection: asyncpg.Connection, command: Command) -> TaskRe
         lines = domain.order_lines((item.sku, item.quantity) for item in body.items)
         hold = await repository.lock_hold(connection, body.order_id)
         if hold is None:
-            # A savepoint: a line the stock cannot cover undoes the lines taken before it.
-            async with connection.transaction():
-                hold = await _place_hold(connection, body.order_id, lines)
+            # A line the stock cannot cover raises, and the refusal rolls the whole command
+            # transaction back (servicekit.inbox), lines taken before it included: no savepoint.
+            hold = await _place_hold(connection, body.order_id, lines)
         return TaskReply.succeeded(command.task_token, domain.hold_result(hold))
     except domain.InventoryError as exc:
         raise CommandRejected(exc.error, exc.cause) from exc

@@ -4,6 +4,7 @@ Routes translate HTTP into calls on the Orchestrator and back; errors become pro
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -12,7 +13,11 @@ from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator import engine, queries
-from orchestrator.errors import OrchestratorError, StateMachineDoesNotExist
+from orchestrator.errors import (
+    ExecutionDoesNotExist,
+    OrchestratorError,
+    StateMachineDoesNotExist,
+)
 from orchestrator.registry import Registry
 from orchestrator.schemas import (
     Execution,
@@ -168,24 +173,48 @@ async def start_execution(body: StartExecutionRequest, orchestrator: Orchestrato
     )
 
 
-@router.get("/executions", response_model=ExecutionList, tags=["executions"])
+@router.get(
+    "/executions",
+    response_model=ExecutionList,
+    summary="List executions, newest first, filtered, with counts by status",
+    tags=["executions"],
+)
 async def list_executions(
     session: DbSession,
     stateMachineName: str | None = None,
     statusFilter: Annotated[str | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: str | None = None,
-) -> ExecutionList:
+    name: Annotated[
+        str | None, Query(max_length=80, description="executions whose name contains this")
+    ] = None,
+    startedAfter: Annotated[datetime | None, Query(description="started at or after")] = None,
+    startedBefore: Annotated[datetime | None, Query(description="started before")] = None,
+    counts: Annotated[bool, Query(description="add counts by status (all pages)")] = False,
+) -> Response:
     """Newest first; pass `nextCursor` back as `cursor` for the next page."""
     try:
         rows, next_cursor = await queries.list_executions(
-            session, stateMachineName, statusFilter, limit, cursor
+            session,
+            stateMachineName,
+            statusFilter,
+            limit,
+            cursor,
+            name_contains=name,
+            started_after=startedAfter,
+            started_before=startedBefore,
         )
     except ValueError as exc:
         raise Problem(400, "InvalidCursor", str(exc)) from exc
-    return ExecutionList(
-        executions=[Execution.from_row(row) for row in rows], nextCursor=next_cursor
+    where = queries.ExecutionFilter(
+        stateMachineName, statusFilter, name, startedAfter, startedBefore
     )
+    listed = ExecutionList(
+        executions=[Execution.from_row(row) for row in rows],
+        nextCursor=next_cursor,
+        counts=await queries.count_by_status(session, where) if counts else None,
+    )
+    return _json(listed)
 
 
 @router.get("/executions/{execution_id}", response_model=Execution, tags=["executions"])
@@ -196,28 +225,58 @@ async def describe_execution(execution_id: str, orchestrator: OrchestratorDep) -
         raise problem(exc) from exc
 
 
-@router.get("/executions/{execution_id}/history", response_model=History, tags=["executions"])
+@router.get(
+    "/executions/{execution_id}/history",
+    response_model=History,
+    summary="GetExecutionHistory: every event, or a page of them with `limit`",
+    tags=["executions"],
+)
 async def execution_history(
-    execution_id: str, orchestrator: OrchestratorDep, reverseOrder: bool = False
+    execution_id: str,
+    orchestrator: OrchestratorDep,
+    session: DbSession,
+    reverseOrder: bool = False,
+    limit: Annotated[int | None, Query(ge=1, le=1000, description="events per page")] = None,
+    cursor: Annotated[str | None, Query(description="`nextCursor` of the page before")] = None,
 ) -> Response:
-    """GetExecutionHistory: every event, AWS's event types."""
-    try:
-        events = await orchestrator.history(execution_id, reverse=reverseOrder)
-    except OrchestratorError as exc:
-        raise problem(exc) from exc
-    history = History(
-        events=[
-            HistoryEvent(
-                id=event["event_id"],
-                previousEventId=event["previous_event_id"],
-                timestamp=event["timestamp"],
-                type=event["type"],
-                details=event["details"],
-            )
-            for event in events
-        ]
+    """AWS's event types. Without `limit`, every event; with it, one page and `nextCursor`."""
+    if limit is None and cursor is None:
+        try:
+            events = await orchestrator.history(execution_id, reverse=reverseOrder)
+        except OrchestratorError as exc:
+            raise problem(exc) from exc
+        return _json(History(events=[_history_event(event) for event in events]))
+    after = _event_cursor(cursor)
+    page_size = limit or 100
+    if await queries.execution_row(session, execution_id) is None:
+        raise problem(ExecutionDoesNotExist(f"no execution {execution_id!r}"))
+    # One event more than the page tells whether another page follows.
+    events = await queries.history_page(session, execution_id, after, page_size + 1, reverseOrder)
+    page, more = events[:page_size], len(events) > page_size
+    return _json(
+        History(
+            events=[_history_event(event) for event in page],
+            nextCursor=str(page[-1]["event_id"]) if more else None,
+        )
     )
-    return _json(history)
+
+
+def _event_cursor(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    if not cursor.isdigit():
+        raise Problem(400, "InvalidCursor", "cursor is not one this API returned")
+    return int(cursor)
+
+
+def _history_event(event: Any) -> HistoryEvent:
+    return HistoryEvent(
+        id=event["event_id"],
+        previousEventId=event["previous_event_id"],
+        timestamp=event["timestamp"],
+        type=event["type"],
+        details=event["details"],
+    )
 
 
 @router.post("/executions/{execution_id}/stop", response_model=Execution, tags=["executions"])

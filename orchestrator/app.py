@@ -15,6 +15,7 @@ from orchestrator.aws_api.arns import Arns
 from orchestrator.aws_api.context import AwsApi
 from orchestrator.aws_api.protocol import router as aws_router
 from orchestrator.aws_api.sigv4 import Verifier, parse_keys
+from orchestrator.console.routes import install_console
 from orchestrator.entropy import SecureEntropy
 from orchestrator.loops import ResultConsumer, TimerLoop
 from orchestrator.outbox_relay import OutboxPublisher
@@ -23,6 +24,7 @@ from orchestrator.retention import Retention
 from orchestrator.service import Orchestrator
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.tables import SCHEMA
+from orchestrator.views_api import router as views_router
 from servicekit.http import create_service_app
 from servicekit.messages import RESULT_QUEUE
 from servicekit.resources import Resources
@@ -95,4 +97,6 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
     app = create_service_app("stepwise orchestrator", lifespan)
     app.include_router(router)
     app.include_router(aws_router)
+    app.include_router(views_router)
+    install_console(app)
     return app

@@ -55,6 +55,9 @@ class Execution(BaseModel):
 class ExecutionList(BaseModel):
     executions: list[Execution]
     nextCursor: str | None
+    counts: dict[str, int] | None = Field(
+        None, description="with `counts=true`: executions per status under the other filters"
+    )
 
 
 class HistoryEvent(BaseModel):
@@ -67,6 +70,49 @@ class HistoryEvent(BaseModel):
 
 class History(BaseModel):
     events: list[HistoryEvent]
+    nextCursor: str | None = Field(
+        None, description="with `limit`: pass back as `cursor` for the next page; null at the end"
+    )
+
+
+class StateVisit(BaseModel):
+    """One entry into a state, from its `<Kind>StateEntered` event."""
+
+    name: str
+    type: str
+    enteredEventId: int
+    enteredAt: datetime
+    exitedAt: datetime | None
+    status: str = Field(description="IN_PROGRESS, SUCCEEDED, FAILED, CAUGHT or ABORTED")
+    attempts: int
+    retries: int
+    error: str | None
+    cause: str | None
+    input: Any
+    output: Any
+
+
+class StateStatus(BaseModel):
+    status: str = Field(
+        description="IN_PROGRESS, SUCCEEDED, RETRIED (succeeded after retries), FAILED, "
+        "CAUGHT or ABORTED; a state never entered is absent"
+    )
+    visits: int
+    attempts: int
+    retries: int
+    lastVisit: int = Field(description="the enteredEventId of its latest visit")
+
+
+class ExecutionStates(BaseModel):
+    lastEventId: int
+    states: dict[str, StateStatus]
+    visits: list[StateVisit] = Field(description="in the order entered; the first 500")
+    visitCount: int
+
+
+class StateMachineVersions(BaseModel):
+    name: str
+    versions: list[StateMachine]
 
 
 class StateMachine(BaseModel):

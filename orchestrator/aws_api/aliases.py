@@ -140,7 +140,10 @@ async def list_state_machine_aliases(api: AwsApi, request: Request) -> dict[str,
     ref = api.arns.parse_state_machine(arn)
     limit, after = request.page_size(), request.next_token("ListStateMachineAliases")
     async with api.sessions() as session:
-        if await catalog.find_machine(session, api.registry, ref.name) is None:
+        if await catalog.find_machine(session, api.registry, ref.name) is None or (
+            ref.version is not None
+            and await catalog.find_version(session, ref.name, ref.version) is None
+        ):
             raise resource_not_found(arn)
         aliases, more = await alias_catalog.list_aliases(
             session, ref.name, ref.version, after, limit

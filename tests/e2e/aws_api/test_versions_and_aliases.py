@@ -123,6 +123,10 @@ def test_aliases_are_listed_in_pages_and_by_version(sfn: Any) -> None:
     assert "nextToken" not in rest
     to_second = sfn.list_state_machine_aliases(stateMachineArn=second)["stateMachineAliases"]
     assert [a["stateMachineAliasArn"] for a in to_second] == [f"{arn}:b-two", f"{arn}:c-two"]
+    with pytest.raises(sfn.exceptions.ResourceNotFound):
+        sfn.list_state_machine_aliases(stateMachineArn=f"{arn}:9")
+    with pytest.raises(sfn.exceptions.ResourceNotFound):
+        sfn.list_state_machine_aliases(stateMachineArn=f"{arn}-gone")
 
 
 def test_alias_errors_are_awss(sfn: Any) -> None:

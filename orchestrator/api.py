@@ -161,7 +161,9 @@ async def start_execution(body: StartExecutionRequest, orchestrator: Orchestrato
     """StartExecution. Idempotent on `name`: 201 when started, 200 when the same name and input
     already exist, 409 when the name exists with another input."""
     try:
-        started = await orchestrator.start_execution(body.stateMachineName, body.name, body.input)
+        started = await orchestrator.start_execution(
+            body.stateMachineName, body.name, body.input, version=body.stateMachineVersion
+        )
     except OrchestratorError as exc:
         raise problem(exc) from exc
     return _json(

@@ -64,6 +64,7 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
             Arns(config.aws_region, config.aws_account_id),
             resources.broker,
             config.aws_activity_poll_seconds,
+            sync_execution_seconds=config.aws_sync_execution_seconds,
         )
         app.state.aws_verifier = Verifier(aws_keys, config.aws_region)
         await resources.broker.consume(RESULT_QUEUE, ResultConsumer(orchestrator).on_message)

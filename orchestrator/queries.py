@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orchestrator.tables import executions, history_events, state_machines
+from orchestrator.tables import aws_execution_origins, executions, history_events, state_machines
 
 
 @dataclass(frozen=True)
@@ -71,13 +71,24 @@ async def list_executions(
     name_contains: str | None = None,
     started_after: datetime | None = None,
     started_before: datetime | None = None,
+    version: int | None = None,
+    alias: str | None = None,
 ) -> tuple[list[Any], str | None]:
     """Newest first, keyset-paged on (start_date, execution_id), narrowed as ExecutionFilter
-    says (`redriven`: as ListExecutions' redriveFilter)."""
+    says (`redriven`: as ListExecutions' redriveFilter); `version` and `alias` keep only those
+    AWS's StartExecution started with that published version or through that alias
+    (aws_execution_origins)."""
     where = ExecutionFilter(
         state_machine_name, status, name_contains, started_after, started_before, redriven
     )
     query = where.apply(select(executions))
+    if version is not None or alias is not None:
+        origins = aws_execution_origins
+        query = query.join(origins, origins.c.execution_id == executions.c.execution_id)
+        if version is not None:
+            query = query.where(origins.c.version == version)
+        if alias is not None:
+            query = query.where(origins.c.alias == alias)
     if cursor:
         start, execution_id = decode_cursor(cursor)
         query = query.where(

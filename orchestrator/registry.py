@@ -69,6 +69,18 @@ class Registry:
                 await self.parsed(session, name, version)
         return self._parsed[(name, version)]
 
+    async def has_version(self, name: str, version: int) -> bool:
+        """Whether `version` of `name` was registered (answered from memory once parsed)."""
+        if (name, version) in self._parsed:
+            return True
+        async with self._sessions() as session:
+            found = await session.scalar(
+                select(state_machines.c.version).where(
+                    state_machines.c.name == name, state_machines.c.version == version
+                )
+            )
+        return found is not None
+
     def cached_machine(self, name: str, version: int) -> Any:
         """The parsed machine of a version `machine()` has already loaded."""
         return self._parsed[(name, version)]

@@ -37,6 +37,7 @@ _CHILD_TABLES = (
     "timers",
     "outbox",
     "rejected_replies",
+    "aws_execution_origins",
 )
 
 _CHILD_DELETES = ",\n".join(

@@ -16,6 +16,8 @@ class StartExecutionRequest(Strict):
     stateMachineName: str = Field(min_length=1, max_length=80)
     name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")
     input: Any = Field(default_factory=dict)
+    # None: the newest version; else that registered version (404 if there is none).
+    stateMachineVersion: int | None = Field(default=None, ge=1)
 
 
 class Execution(BaseModel):

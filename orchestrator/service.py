@@ -108,21 +108,32 @@ class Orchestrator:
 
     # ---- starting ----------------------------------------------------------------------
 
-    async def start_execution(self, state_machine_name: str, name: str, input: Any) -> Started:
+    async def start_execution(
+        self, state_machine_name: str, name: str, input: Any, *, version: int | None = None
+    ) -> Started:
         """StartExecution, idempotent on `name`: the same name and input return the same
-        execution; the same name with another input raises ExecutionAlreadyExists."""
+        execution; the same name with another input raises ExecutionAlreadyExists.
+
+        It runs the state machine's newest version, or `version` when one is given (a
+        published version or an alias's pick: StateMachineDoesNotExist if there is none)."""
         execution_id = execution_id_for(state_machine_name, name)
+        statement = statements.START_EXECUTION
+        if version is not None:
+            await self._check_version(state_machine_name, version)
+            statement = statements.START_EXECUTION_OF_VERSION
         for _ in range(START_ATTEMPTS):
-            version = await self._registry.latest_version(state_machine_name)
-            if version is None:
-                raise StateMachineDoesNotExist(f"no state machine named {state_machine_name!r}")
-            machine = await self._registry.machine(state_machine_name, version)
+            decided_on = version
+            if decided_on is None:
+                decided_on = await self._registry.latest_version(state_machine_name)
+                if decided_on is None:
+                    raise StateMachineDoesNotExist(f"no state machine named {state_machine_name!r}")
+            machine = await self._registry.machine(state_machine_name, decided_on)
             now = datetime.now(UTC)
             context = ExecutionContext(
                 execution_id=execution_id,
                 execution_name=name,
                 state_machine_name=state_machine_name,
-                state_machine_version=version,
+                state_machine_version=decided_on,
                 start_time=now,
                 input=input,
             )
@@ -131,11 +142,11 @@ class Orchestrator:
             writes.execution(execution_id, 0, ExecutionState.empty()).add(decision)
             async with self._pool.acquire() as connection:
                 returned = await connection.fetch(
-                    statements.START_EXECUTION,
+                    statement,
                     *writes.arguments(),
                     name,
                     state_machine_name,
-                    version,
+                    decided_on,
                     to_json_text(input),
                 )
                 if returned:
@@ -152,6 +163,14 @@ class Orchestrator:
                 return Started(existing, created=False)
             self._registry.forget_latest(state_machine_name)  # a newer version: decide again
         raise StateMachineDoesNotExist(f"state machine {state_machine_name!r} keeps changing")
+
+    async def _check_version(self, state_machine_name: str, version: int) -> None:
+        """StateMachineDoesNotExist unless `version` of the machine was registered (a version,
+        once registered, never goes away, so one check before the statement is enough)."""
+        if not await self._registry.has_version(state_machine_name, version):
+            raise StateMachineDoesNotExist(
+                f"state machine {state_machine_name!r} has no version {version}"
+            )
 
     @staticmethod
     def _created_row(context: ExecutionContext, writes: WriteSet) -> ExecutionRow:

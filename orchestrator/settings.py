@@ -44,3 +44,6 @@ class OrchestratorSettings(ServiceSettings):
     aws_account_id: str = "123456789012"
     # GetActivityTask waits this long for a task before answering with none (AWS: 60 s).
     aws_activity_poll_seconds: float = 60.0
+    # StartSyncExecution waits this long for the execution to end, then stops it and answers
+    # TIMED_OUT (AWS: an EXPRESS execution lasts at most 5 minutes).
+    aws_sync_execution_seconds: float = 300.0

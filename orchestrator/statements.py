@@ -97,11 +97,14 @@ updated AS (
 SELECT id, message_id FROM new_outbox
 """
 
+
 # StartExecution in one statement (one round trip, atomic without BEGIN/COMMIT): insert the
-# execution with its first decision already applied, unless the name is taken or the state
-# machine has a newer version than the one decided on; everything else is written only if the
-# row was. An empty answer sends the caller down the slow path to find out which it was.
-START_EXECUTION = f"""
+# execution with its first decision already applied, unless the name is taken or (when `gate`
+# says so) the state machine has a newer version than the one decided on; everything else is
+# written only if the row was. An empty answer sends the caller down the slow path to find out
+# which it was.
+def _start_execution(gate: str) -> str:
+    return f"""
 WITH created AS (
     INSERT INTO orchestrator.executions
         (execution_id, name, state_machine_name, state_machine_version, status, input, output,
@@ -109,7 +112,7 @@ WITH created AS (
     SELECT u.execution_id, $45::text, $46::text, $47::int, u.status, $48::text::jsonb,
            u.output::jsonb, u.error, u.cause, $1, u.stop_date, u.event_count, u.state_version
     FROM {_EXECUTION_COLUMNS}
-    WHERE (SELECT max(version) FROM orchestrator.state_machines WHERE name = $46::text) = $47::int
+    WHERE {gate}
     ON CONFLICT (execution_id) DO NOTHING
     RETURNING execution_id
 ),
@@ -118,6 +121,14 @@ SELECT id, message_id, true AS created FROM new_outbox
 UNION ALL
 SELECT NULL, NULL, true FROM created WHERE NOT EXISTS (SELECT 1 FROM new_outbox)
 """
+
+
+# The newest version: decided on before the statement, checked by it.
+START_EXECUTION = _start_execution(
+    "(SELECT max(version) FROM orchestrator.state_machines WHERE name = $46::text) = $47::int"
+)
+# One version the caller chose (a published version, an alias's pick): newer ones do not matter.
+START_EXECUTION_OF_VERSION = _start_execution("true")
 
 # What a transition reads of an execution's row: not its input or output, which can be large
 # (a Map's items) and which the engine keeps in its own state (the "input" part).

@@ -180,3 +180,26 @@ aws_tags = Table(
     Column("key", String, primary_key=True),
     Column("value", String, nullable=False),
 )
+
+# CreateStateMachineAlias: `routing` is [{"version": n, "weight": w}] (one or two entries,
+# weights summing to 100), the published versions StartExecution of the alias picks between.
+aws_state_machine_aliases = Table(
+    "aws_state_machine_aliases",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("alias", String, primary_key=True),
+    Column("description", Text),
+    Column("routing", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True)),
+)
+
+# The published version (and alias) a StartExecution named, for DescribeExecution's
+# stateMachineVersionArn / stateMachineAliasArn. None for an execution of the current definition.
+aws_execution_origins = Table(
+    "aws_execution_origins",
+    metadata,
+    Column("execution_id", String, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("alias", String),
+)

@@ -2,6 +2,7 @@
 
     arn:aws:states:<region>:<account>:stateMachine:<name>
     arn:aws:states:<region>:<account>:stateMachine:<name>:<version>
+    arn:aws:states:<region>:<account>:stateMachine:<name>:<alias>
     arn:aws:states:<region>:<account>:execution:<machine>:<name>
     arn:aws:states:<region>:<account>:activity:<name>
 
@@ -30,6 +31,7 @@ def check_name(name: object, what: str = "name") -> str:
 class StateMachineRef:
     name: str
     version: int | None  # a version ARN names one published version
+    alias: str | None = None  # an alias ARN names an alias (never all digits: that is a version)
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class Arns:
 
     def state_machine_version(self, name: str, version: int) -> str:
         return f"{self.state_machine(name)}:{version}"
+
+    def state_machine_alias(self, name: str, alias: str) -> str:
+        return f"{self.state_machine(name)}:{alias}"
 
     def activity(self, name: str) -> str:
         return f"{self.prefix}:activity:{name}"
@@ -68,13 +73,25 @@ class Arns:
             raise invalid_arn(arn)
         return parts
 
-    def parse_state_machine(self, arn: object, *, allow_version: bool = True) -> StateMachineRef:
-        parts = self._parts(arn, "stateMachine", (1, 2) if allow_version else (1,))
+    def parse_state_machine(
+        self, arn: object, *, allow_version: bool = True, allow_alias: bool = False
+    ) -> StateMachineRef:
+        """A state machine ARN, or (where allowed) a version's or an alias's."""
+        parts = self._parts(arn, "stateMachine", (1, 2) if allow_version or allow_alias else (1,))
         if len(parts) == 1:
             return StateMachineRef(parts[0], None)
-        if not parts[1].isdigit():
-            raise invalid_arn(arn)  # an alias: not supported here
-        return StateMachineRef(parts[0], int(parts[1]))
+        if parts[1].isdigit() and allow_version:
+            return StateMachineRef(parts[0], int(parts[1]))
+        if not parts[1].isdigit() and allow_alias:
+            return StateMachineRef(parts[0], None, check_name(parts[1], "alias name"))
+        raise invalid_arn(arn)
+
+    def parse_alias(self, arn: object) -> StateMachineRef:
+        """An alias ARN, nothing else (InvalidArn)."""
+        ref = self.parse_state_machine(arn, allow_version=False, allow_alias=True)
+        if ref.alias is None:
+            raise invalid_arn(arn)
+        return ref
 
     def parse_execution(self, arn: object) -> str:
         """The store's execution id (`<machine>:<name>`) of an execution ARN."""

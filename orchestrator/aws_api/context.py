@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,6 +25,9 @@ class AwsApi:
     # GetActivityTask takes an activity's commands from its queue (orchestrator.aws_api.activities).
     broker: Broker
     activity_poll_seconds: float = 60.0
+    sync_execution_seconds: float = 300.0  # StartSyncExecution's wait (orchestrator.aws_api.sync)
+    # Picks an alias's version by weight (orchestrator.aws_api.aliases).
+    chance: random.Random = field(default_factory=random.Random)
 
     @property
     def default_role_arn(self) -> str:

@@ -8,10 +8,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from orchestrator import queries
-from orchestrator.aws_api import catalog, history
-from orchestrator.aws_api.arns import check_name
+from orchestrator.aws_api import alias_catalog, aliases, catalog, history
+from orchestrator.aws_api.arns import StateMachineRef, check_name
 from orchestrator.aws_api.context import AwsApi, Operation
-from orchestrator.aws_api.errors import AwsError, from_orchestrator, validation
+from orchestrator.aws_api.errors import (
+    AwsError,
+    from_orchestrator,
+    state_machine_does_not_exist,
+    validation,
+)
 from orchestrator.aws_api.lookups import execution_or_error, machine_or_error
 from orchestrator.aws_api.shapes import (
     Request,
@@ -22,6 +27,7 @@ from orchestrator.aws_api.shapes import (
 )
 from orchestrator.errors import OrchestratorError
 from orchestrator.executions import ExecutionRow
+from orchestrator.service import Started
 
 MAX_PAYLOAD = 262_144  # AWS's limit on an input or output, in characters
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
@@ -30,33 +36,63 @@ REDRIVE_FILTERS = ("REDRIVEN", "NOT_REDRIVEN")
 
 
 async def start_execution(api: AwsApi, request: Request) -> dict[str, Any]:
+    """StartExecution of a machine (its current definition), a published version, or an alias
+    (a version picked by weight)."""
     arn = request.required_text("stateMachineArn")
-    ref = api.arns.parse_state_machine(arn)
+    ref = api.arns.parse_state_machine(arn, allow_alias=True)
     name = check_name(request.text("name") or str(uuid.uuid4()))
     text = request.text("input", max_length=MAX_PAYLOAD) or "{}"
     input = parse_json_text(text, "InvalidExecutionInput", "execution input")
-    async with api.sessions() as session:
-        machine = await machine_or_error(api, session, ref.name)
-        if ref.version is not None:
-            version = await catalog.find_version(session, ref.name, ref.version)
-            if version is None:
-                raise AwsError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
-            if version.revision != machine.current.version:
-                # The engine starts a machine's current revision only (orchestrator.service).
-                raise validation(
-                    f"version {ref.version} is not the state machine's current definition; "
-                    "starting an older version is not supported here yet"
-                )
-    try:
-        started = await api.orchestrator.start_execution(ref.name, name, input)
-    except OrchestratorError as exc:
-        raise from_orchestrator(exc) from None
+    started, _ = await start(api, ref, name, input)
     execution_arn = api.arns.execution(started.execution.execution_id)
     # AWS: the same name and input while it runs is the same execution; once it has closed,
     # the name is taken.
     if not started.created and started.execution.status != "RUNNING":
         raise AwsError("ExecutionAlreadyExists", f"Execution Already Exists: '{execution_arn}'")
     return {"executionArn": execution_arn, "startDate": timestamp(started.execution.start_date)}
+
+
+async def start(
+    api: AwsApi,
+    ref: StateMachineRef,
+    name: str,
+    input: Any,
+    *,
+    require_type: str | None = None,
+) -> tuple[Started, catalog.Machine]:
+    """Start `name` on what `ref` names; a published version or an alias's pick is recorded as
+    the execution's origin (DescribeExecution shows it). `require_type`: refuse a machine of
+    another type (StateMachineTypeNotSupported)."""
+    origin = None  # None: the machine's current definition
+    async with api.sessions() as session:
+        machine = await machine_or_error(api, session, ref.name)
+        if require_type is not None and machine.type != require_type:
+            raise AwsError(
+                "StateMachineTypeNotSupported",
+                f"This operation is not supported by {machine.type} state machines",
+            )
+        published = ref.version
+        if ref.alias is not None:
+            published, _ = await aliases.version_for_start(api, session, ref)
+        if published is not None:
+            version = await catalog.find_version(session, ref.name, published)
+            if version is None:
+                raise state_machine_does_not_exist(
+                    api.arns.state_machine_version(ref.name, published)
+                )
+            origin = version
+    try:
+        started = await api.orchestrator.start_execution(
+            ref.name, name, input, version=origin.revision if origin else None
+        )
+    except OrchestratorError as exc:
+        raise from_orchestrator(exc) from None
+    if origin is not None and started.created:
+        async with api.sessions() as session, session.begin():
+            await alias_catalog.record_origin(
+                session, started.execution.execution_id, origin.version, ref.alias
+            )
+    return started, machine
 
 
 def redrive_status(row: ExecutionRow) -> str:
@@ -85,6 +121,16 @@ async def describe_execution(api: AwsApi, request: Request) -> dict[str, Any]:
         described["error"] = row.error
     if row.cause is not None:
         described["cause"] = row.cause
+    async with api.sessions() as session:
+        origin = await alias_catalog.find_origin(session, row.execution_id)
+    if origin is not None:
+        described["stateMachineVersionArn"] = api.arns.state_machine_version(
+            row.state_machine_name, origin.version
+        )
+        if origin.alias is not None:
+            described["stateMachineAliasArn"] = api.arns.state_machine_alias(
+                row.state_machine_name, origin.alias
+            )
     if row.status not in REDRIVABLE:
         described["redriveStatusReason"] = f"Execution is {row.status} and cannot be redriven"
     return described
@@ -93,7 +139,8 @@ async def describe_execution(api: AwsApi, request: Request) -> dict[str, Any]:
 async def list_executions(api: AwsApi, request: Request) -> dict[str, Any]:
     if request.get("mapRunArn") is not None:
         raise validation("listing a Map Run's executions is not supported here yet")
-    ref = api.arns.parse_state_machine(request.get("stateMachineArn"), allow_version=False)
+    # A version's or an alias's ARN lists the executions started with it, as AWS.
+    ref = api.arns.parse_state_machine(request.get("stateMachineArn"), allow_alias=True)
     status = request.text("statusFilter")
     if status is not None and status not in STATUSES:
         raise validation(f"'statusFilter' must be one of {', '.join(STATUSES)}")
@@ -110,7 +157,14 @@ async def list_executions(api: AwsApi, request: Request) -> dict[str, Any]:
         else:
             try:
                 rows, next_cursor = await queries.list_executions(
-                    session, ref.name, status, limit, cursor, redriven=redriven
+                    session,
+                    ref.name,
+                    status,
+                    limit,
+                    cursor,
+                    redriven=redriven,
+                    version=ref.version,
+                    alias=ref.alias,
                 )
             except ValueError:  # a token of ours whose cursor is not: someone made it up
                 raise AwsError("InvalidToken", "Invalid Token") from None

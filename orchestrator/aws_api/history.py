@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orchestrator.aws_api.arns import Arns
 from orchestrator.aws_api.context import AwsApi
 from orchestrator.aws_api.lookups import execution_or_error
+from orchestrator.aws_api.map_runs import map_run_arn
 from orchestrator.aws_api.shapes import Request, encode_token, json_text, timestamp
 from orchestrator.engine.aws_history import aws_event
 from orchestrator.tables import history_events
@@ -33,8 +35,10 @@ async def events_page(
     return list(rows[:limit]), len(rows) > limit
 
 
-def render(row: Any, include_data: bool) -> dict[str, Any]:
+def render(row: Any, include_data: bool, arns: Arns) -> dict[str, Any]:
     details = dict(row.details)
+    if "mapRunArn" in details:
+        details["mapRunArn"] = map_run_arn(arns, details["mapRunArn"])
     for field in _DATA_FIELDS:
         if field not in details:
             continue
@@ -54,7 +58,7 @@ async def get_execution_history(api: AwsApi, request: Request) -> dict[str, Any]
     include_data = request.get("includeExecutionData") is not False
     async with api.sessions() as session:
         rows, more = await events_page(session, execution.execution_id, after, limit, reverse)
-    response: dict[str, Any] = {"events": [render(row, include_data) for row in rows]}
+    response: dict[str, Any] = {"events": [render(row, include_data, api.arns) for row in rows]}
     if more:
         response["nextToken"] = encode_token("GetExecutionHistory", rows[-1].event_id)
     return response

@@ -11,7 +11,17 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from orchestrator.aws_api import activities, executions, state_machines, tags, tasks, test_state
+from orchestrator.aws_api import (
+    activities,
+    aliases,
+    executions,
+    map_runs,
+    state_machines,
+    sync,
+    tags,
+    tasks,
+    test_state,
+)
 from orchestrator.aws_api.context import AwsApi, Operation
 from orchestrator.aws_api.errors import AwsError
 from orchestrator.aws_api.shapes import Request as OperationRequest
@@ -25,7 +35,10 @@ TARGET_PREFIX = "AWSStepFunctions."
 
 OPERATIONS: dict[str, Operation] = {
     **state_machines.OPERATIONS,
+    **aliases.OPERATIONS,
     **executions.OPERATIONS,
+    **sync.OPERATIONS,
+    **map_runs.OPERATIONS,
     **tasks.OPERATIONS,
     **tags.OPERATIONS,
     **activities.OPERATIONS,

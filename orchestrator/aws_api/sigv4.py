@@ -75,7 +75,7 @@ class Verifier:
             )
         authorization = request.headers.get("authorization")
         if not authorization:
-            raise unrecognized_client("Request is missing Authentication Token")
+            raise AwsError("MissingAuthenticationTokenException", "Missing Authentication Token")
         match = _AUTHORIZATION.match(authorization.strip())
         if match is None:
             raise invalid_signature("Authorization header is not AWS4-HMAC-SHA256")

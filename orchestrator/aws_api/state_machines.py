@@ -3,7 +3,8 @@ attributes and published versions (catalog).
 
 A definition sent to Create/UpdateStateMachine becomes the registry's next revision of the name
 (no new revision when unchanged), which new executions run; PublishStateMachineVersion numbers a
-revision as version N. Only STANDARD machines: EXPRESS is refused."""
+revision as version N. An EXPRESS machine runs on the same engine as a STANDARD one (its
+executions are stored and described alike); StartSyncExecution (sync.py) is for EXPRESS only."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator import engine
-from orchestrator.aws_api import activities, catalog
+from orchestrator.aws_api import activities, alias_catalog, catalog
 from orchestrator.aws_api.arns import check_name
 from orchestrator.aws_api.context import AwsApi, Operation
 from orchestrator.aws_api.errors import AwsError, state_machine_does_not_exist, validation
@@ -52,8 +53,6 @@ def read_type(request: Request) -> str:
     machine_type = request.text("type") or "STANDARD"
     if machine_type not in MACHINE_TYPES:
         raise validation(f"'type' must be one of {', '.join(MACHINE_TYPES)}")
-    if machine_type == "EXPRESS":
-        raise validation("EXPRESS state machines are not supported here yet; use STANDARD")
     return str(machine_type)
 
 
@@ -92,7 +91,10 @@ async def create_state_machine(api: AwsApi, request: Request) -> dict[str, Any]:
         if existing is not None:
             # The same request again is idempotent (AWS ignores a changed role or tags then);
             # another definition under the name is not.
-            if revision_id(existing.current) != definition_hash(definition):
+            if (
+                revision_id(existing.current) != definition_hash(definition)
+                or existing.type != machine_type
+            ):
                 raise AwsError(
                     "StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'"
                 )
@@ -220,6 +222,7 @@ async def delete_state_machine(api: AwsApi, request: Request) -> dict[str, Any]:
     async with api.sessions() as session, session.begin():
         if await catalog.find_machine(session, api.registry, ref.name) is not None:
             await catalog.mark_deleted(session, ref.name, arn)
+            await alias_catalog.delete_aliases(session, ref.name, None)
     return {}
 
 
@@ -268,6 +271,12 @@ async def delete_state_machine_version(api: AwsApi, request: Request) -> dict[st
     if ref.version is None:
         raise validation(f"'{arn}' is not a state machine version ARN")
     async with api.sessions() as session, session.begin():
+        routed_by = await alias_catalog.aliases_routing_to(session, ref.name, ref.version)
+        if routed_by:
+            raise AwsError(
+                "ConflictException",
+                f"Version {ref.version} is routed to by the alias(es) {', '.join(routed_by)}",
+            )
         await catalog.delete_version(session, ref.name, ref.version)
     return {}
 

@@ -3,21 +3,29 @@ as the AMQP and REST replies are (Orchestrator.deliver_reply)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from orchestrator.aws_api.context import AwsApi, Operation
-from orchestrator.aws_api.errors import from_orchestrator
+from orchestrator.aws_api.errors import AwsError, from_orchestrator
 from orchestrator.aws_api.shapes import Request, parse_json_text
-from orchestrator.errors import OrchestratorError
+from orchestrator.errors import InvalidToken, OrchestratorError
 from servicekit.messages import TaskReply
 
 MAX_TOKEN = 1024
 MAX_OUTPUT = 262_144
+# The form of the tokens we issue (orchestrator.entropy: secrets.token_urlsafe(32)). As AWS, a
+# token of that form that names no task is TaskDoesNotExist; anything else is InvalidToken.
+_WELL_FORMED_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 async def _deliver(api: AwsApi, reply: TaskReply) -> dict[str, Any]:
     try:
         await api.orchestrator.deliver_reply(reply, via="http")
+    except InvalidToken as exc:
+        if _WELL_FORMED_TOKEN.fullmatch(reply.task_token):
+            raise AwsError("TaskDoesNotExist", "Task Does Not Exist") from None
+        raise from_orchestrator(exc) from None
     except OrchestratorError as exc:
         raise from_orchestrator(exc) from None
     return {}

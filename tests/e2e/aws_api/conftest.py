@@ -47,6 +47,8 @@ def orchestrator_url(
         "TIMER_POLL_SECONDS": "0.05",
         # GetActivityTask answers "no task" after this long (AWS: 60 s).
         "AWS_ACTIVITY_POLL_SECONDS": "3",
+        # StartSyncExecution stops an execution after this long (AWS: 300 s).
+        "AWS_SYNC_EXECUTION_SECONDS": "4",
     }
     log = tmp_path_factory.mktemp("aws-api") / "orchestrator.log"
     process = ServiceProcess("orchestrator", port, env, log)
@@ -80,10 +82,13 @@ def sfn(orchestrator_url: str) -> Any:
 class AwsCli:
     url: str
 
-    def run(self, *args: str, key: str = ACCESS_KEY, secret: str = SECRET_KEY) -> Any:
+    def run(
+        self, *args: str, key: str = ACCESS_KEY, secret: str = SECRET_KEY, **extra_env: str
+    ) -> Any:
         """`aws stepfunctions <args>`: its JSON output, or the CompletedProcess when it fails."""
         env = {
             **os.environ,
+            **extra_env,
             "AWS_ACCESS_KEY_ID": key,
             "AWS_SECRET_ACCESS_KEY": secret,
             "AWS_DEFAULT_REGION": REGION,
@@ -180,3 +185,14 @@ def wait_for_status(sfn: Any, execution_arn: str, *statuses: str, timeout: float
         if time.monotonic() > deadline:
             raise AssertionError(f"{execution_arn} is {described['status']}, not {statuses}")
         time.sleep(0.05)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The conformance slice's history figure, when it ran."""
+    slice_module = sys.modules.get("tests.e2e.aws_api.test_conformance_slice")
+    figure = slice_module.history_figure() if slice_module is not None else None
+    if figure is not None:
+        terminalreporter.write_line(figure)
+        for name, difference in slice_module.HISTORIES.items():  # type: ignore[union-attr]
+            if difference is not None:
+                terminalreporter.write_line(f"  {name}: {difference}")

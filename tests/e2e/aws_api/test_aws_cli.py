@@ -87,3 +87,36 @@ def test_the_aws_cli_with_a_wrong_secret_or_key_is_refused(aws_cli: AwsCli) -> N
         ),
         "InvalidDefinition",
     )
+
+
+def test_aliases_through_the_aws_cli(aws_cli: AwsCli) -> None:
+    created = aws_cli.run(
+        "create-state-machine",
+        "--name",
+        unique("cli"),
+        "--definition",
+        json.dumps(PASS_MACHINE),
+        "--role-arn",
+        ROLE,
+        "--publish",
+    )
+    version = created["stateMachineVersionArn"]
+    alias = aws_cli.run(
+        "create-state-machine-alias",
+        "--name",
+        "live",
+        "--routing-configuration",
+        json.dumps([{"stateMachineVersionArn": version, "weight": 100}]),
+    )["stateMachineAliasArn"]
+    assert alias == f"{created['stateMachineArn']}:live"
+    described = aws_cli.run("describe-state-machine-alias", "--state-machine-alias-arn", alias)
+    assert described["routingConfiguration"] == [{"stateMachineVersionArn": version, "weight": 100}]
+    started = aws_cli.run("start-execution", "--state-machine-arn", alias)
+    execution = aws_cli.run("describe-execution", "--execution-arn", started["executionArn"])
+    assert execution["stateMachineAliasArn"] == alias
+    assert execution["stateMachineVersionArn"] == version
+    aws_cli.run("delete-state-machine-alias", "--state-machine-alias-arn", alias)
+    failure(
+        aws_cli.run("describe-state-machine-alias", "--state-machine-alias-arn", alias),
+        "ResourceNotFound",
+    )

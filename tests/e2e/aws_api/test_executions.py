@@ -4,6 +4,7 @@ history, stop, redrive, SendTask*, and their modelled errors."""
 from __future__ import annotations
 
 import json
+import secrets
 import uuid
 from typing import Any
 
@@ -140,6 +141,11 @@ def test_unknown_tokens_are_refused(sfn: Any) -> None:
         sfn.send_task_failure(taskToken=uuid.uuid4().hex)
     with pytest.raises(sfn.exceptions.InvalidToken):
         sfn.send_task_heartbeat(taskToken=uuid.uuid4().hex)
+    # A token of the form we issue that names no task does not exist, as AWS says.
+    with pytest.raises(sfn.exceptions.TaskDoesNotExist):
+        sfn.send_task_success(taskToken=secrets.token_urlsafe(32), output="{}")
+    with pytest.raises(sfn.exceptions.TaskDoesNotExist):
+        sfn.send_task_heartbeat(taskToken=secrets.token_urlsafe(32))
 
 
 def test_executions_are_listed_by_status_in_pages(sfn: Any, take_command: Any) -> None:

@@ -67,14 +67,14 @@ def test_an_unknown_key_is_an_unrecognized_client(orchestrator_url: str) -> None
 
 def test_an_unsigned_request_is_refused(orchestrator_url: str) -> None:
     unsigned = client(orchestrator_url, signature_version=botocore.UNSIGNED)
-    assert error_of(unsigned.list_state_machines) == ("UnrecognizedClientException", 400)
+    assert error_of(unsigned.list_state_machines) == ("MissingAuthenticationTokenException", 400)
     plain = httpx.post(
         f"{orchestrator_url}/",
         content=b"{}",
         headers={"X-Amz-Target": "AWSStepFunctions.ListStateMachines"},
     )
     assert plain.status_code == 400
-    assert plain.json()["__type"] == "UnrecognizedClientException"
+    assert plain.json()["__type"] == "MissingAuthenticationTokenException"
 
 
 def test_an_unknown_operation_is_answered_as_aws_does(orchestrator_url: str) -> None:

@@ -125,7 +125,7 @@ def test_invalid_definitions_and_names_are_refused(sfn: Any) -> None:
         sfn.create_state_machine(name="has space", definition=pass_machine(1), roleArn=ROLE)
     with pytest.raises(sfn.exceptions.ValidationException):
         sfn.create_state_machine(
-            name=unique("express"), definition=pass_machine(1), roleArn=ROLE, type="EXPRESS"
+            name=unique("other"), definition=pass_machine(1), roleArn=ROLE, type="BATCH"
         )
 
 

@@ -19,6 +19,19 @@ def test_state_machine_and_version_arns_round_trip() -> None:
     )
 
 
+def test_alias_arns_are_read_only_where_allowed() -> None:
+    arn = ARNS.state_machine_alias("flow", "live")
+    assert arn == "arn:aws:states:eu-west-1:111122223333:stateMachine:flow:live"
+    assert ARNS.parse_alias(arn) == StateMachineRef("flow", None, "live")
+    assert ARNS.parse_state_machine(arn, allow_alias=True) == StateMachineRef("flow", None, "live")
+    with pytest.raises(AwsError):
+        ARNS.parse_alias(ARNS.state_machine_version("flow", 3))  # digits: a version
+    with pytest.raises(AwsError):
+        ARNS.parse_alias(ARNS.state_machine("flow"))
+    with pytest.raises(AwsError):
+        ARNS.parse_state_machine(ARNS.state_machine_version("flow", 3), allow_version=False)
+
+
 def test_an_execution_arn_names_the_stores_execution_id() -> None:
     arn = ARNS.execution("flow:order-1")
     assert arn == "arn:aws:states:eu-west-1:111122223333:execution:flow:order-1"

@@ -58,7 +58,10 @@ def test_an_unknown_key_is_an_unrecognized_client() -> None:
 
 def test_an_unsigned_request_is_refused() -> None:
     headers = Headers({"host": "localhost:8001"})
-    assert refusal(SignedRequest("POST", "/", "", headers, BODY)) == "UnrecognizedClientException"
+    assert (
+        refusal(SignedRequest("POST", "/", "", headers, BODY))
+        == "MissingAuthenticationTokenException"
+    )
 
 
 def test_a_body_changed_after_signing_is_an_invalid_signature() -> None:

@@ -51,7 +51,9 @@ class TimerLoop:
             try:
                 await self._orchestrator.fire_timer(execution_id, timer_id)
             except Exception as exc:
-                log_failure(log, f"firing timer {timer_id} of {execution_id}", exc)
+                # A task's timer id holds its token: name the kind only.
+                kind = timer_id.rsplit(":", 1)[-1] if ":" in timer_id else "timer"
+                log_failure(log, f"firing a {kind} timer of {execution_id}", exc)
         return len(due)
 
     async def run(self, poll_seconds: float) -> None:

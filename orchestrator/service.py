@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from time import perf_counter
 from typing import Any
 
 import asyncpg
 from prometheus_client import Counter
 
-from orchestrator import engine, statements
+from orchestrator import engine, lifecycle, statements
 from orchestrator.engine.api import (
     Decision,
     Entropy,
@@ -49,7 +50,7 @@ from orchestrator.group_commit import Busy, GroupCommit
 from orchestrator.outbox_relay import OutboxPublisher
 from orchestrator.registry import Registry
 from orchestrator.state_cache import StateCache
-from orchestrator.writes import Rejection, WriteSet, to_json_text
+from orchestrator.writes import About, Rejection, WriteSet, to_json_text
 from servicekit.messages import TaskReply
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class Started:
 class IncomingReply:
     reply: TaskReply
     via: str  # "amqp" or "http"
+    received: float = field(default_factory=perf_counter)
 
 
 class Orchestrator:
@@ -128,7 +130,9 @@ class Orchestrator:
             )
             decision = engine.start(machine, context, input, now=now, entropy=self._entropy)
             writes = WriteSet(now)
-            writes.execution(execution_id, 0, ExecutionState.empty()).add(decision)
+            execution = writes.execution(execution_id, 0, ExecutionState.empty())
+            execution.about = About.of(state_machine_name, name, input, now)
+            execution.add(decision)
             async with self._pool.acquire() as connection:
                 returned = await connection.fetch(
                     statements.START_EXECUTION,
@@ -277,7 +281,11 @@ class Orchestrator:
         if execution_id not in rows:
             return Busy()  # another transaction holds the execution: next round
         ignored = self._decide(writes, rows[execution_id], states[execution_id], _event_of(reply))
-        if ignored is not None:
+        if ignored is None:
+            execution = writes.executions[execution_id]
+            execution.state_name = execution.state_name or token["state_name"]
+            execution.received = min(execution.received or item.received, item.received)
+        else:
             self._reject(writes, item, execution_id, ignored)
             return TaskTimedOut(ignored)
         return None
@@ -305,6 +313,8 @@ class Orchestrator:
         if decision.ignored is not None:
             return decision.ignored
         execution = writes.execution(row.execution_id, row.event_count, stored)
+        if execution.about is None:
+            execution.about = About.of(row.state_machine_name, row.name, row.input, row.start_date)
         execution.add(decision)
         if isinstance(event, RedriveRequested):
             execution.redrives += 1
@@ -385,6 +395,7 @@ class Orchestrator:
                 self._states.put(execution.execution_id, execution.new_version, execution.state)
 
     def _count(self, writes: WriteSet, label: str) -> None:
+        lifecycle.report(writes)
         for execution in writes.executions.values():
             TRANSITIONS.labels(label).inc(execution.decisions)
             if execution.outcome is not None:

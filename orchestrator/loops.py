@@ -51,9 +51,8 @@ class TimerLoop:
             try:
                 await self._orchestrator.fire_timer(execution_id, timer_id)
             except Exception as exc:
-                # A task's timer id holds its token: name the kind only.
-                kind = timer_id.rsplit(":", 1)[-1] if ":" in timer_id else "timer"
-                log_failure(log, f"firing a {kind} timer of {execution_id}", exc)
+                # Not the timer id: a task's timer id holds its token.
+                log_failure(log, f"firing a timer of {execution_id}", exc)
         return len(due)
 
     async def run(self, poll_seconds: float) -> None:

@@ -10,11 +10,13 @@ a TaskFailed followed by the state's exit was caught; one followed by a retry ti
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
-from prometheus_client import Histogram
+from prometheus_client import Counter, Histogram
 
 from orchestrator.writes import ExecutionWrites, WriteSet
+from servicekit.metrics import BoundedLabel
 
 log = logging.getLogger("orchestrator.lifecycle")
 
@@ -24,6 +26,19 @@ EXECUTION_DURATION = Histogram(
     ["state_machine", "status"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 86400),
 )
+
+TASK_FAILURES = Counter(
+    "orchestrator_task_failures_total",
+    "Task attempts that failed or timed out, by state machine and error name",
+    ["state_machine", "error"],
+)
+EXECUTIONS_FAILED = Counter(
+    "orchestrator_executions_failed_total",
+    "Executions that ended FAILED or TIMED_OUT, by state machine and error name",
+    ["state_machine", "error"],
+)
+# Error names come from workers too (SendTaskFailure): bounded.
+_error_label = BoundedLabel()
 
 _ENDED = {  # history event: (the line's event field, its message)
     "ExecutionSucceeded": ("succeeded", "execution succeeded"),
@@ -39,12 +54,24 @@ def report(writes: WriteSet) -> None:
     logging_on = log.isEnabledFor(logging.INFO)  # skip all formatting when nobody reads it
     for execution in writes.executions.values():
         about = execution.about
-        if about is not None and execution.outcome is not None:
-            EXECUTION_DURATION.labels(about.state_machine_name, execution.outcome.status).observe(
-                (writes.now - about.start_date).total_seconds()
-            )
+        if about is not None:
+            _measure(writes, execution, about.state_machine_name, about.start_date)
         if logging_on:
             _log_events(writes, execution)
+
+
+def _measure(
+    writes: WriteSet, execution: ExecutionWrites, machine: str, start_date: datetime
+) -> None:
+    for _id, type_, details, _previous in execution.history:
+        if type_ in _TASK_FAILURES:
+            TASK_FAILURES.labels(machine, _error_label(details.get("error"))).inc()
+    outcome = execution.outcome
+    if outcome is not None:
+        seconds = (writes.now - start_date).total_seconds()
+        EXECUTION_DURATION.labels(machine, outcome.status).observe(seconds)
+        if outcome.status in ("FAILED", "TIMED_OUT"):
+            EXECUTIONS_FAILED.labels(machine, _error_label(outcome.error)).inc()
 
 
 def _log_events(writes: WriteSet, execution: ExecutionWrites) -> None:

@@ -41,6 +41,27 @@ IN_FLIGHT = Gauge(
     "amqp_messages_in_flight", "Messages being handled (of the prefetch window)", ["queue"]
 )
 
+
+class BoundedLabel:
+    """Label values from outside (error names a worker sends): the first `limit` distinct ones
+    as they are, any later one as "other", so that a series count stays bounded."""
+
+    def __init__(self, limit: int = 50, max_length: int = 64) -> None:
+        self._limit = limit
+        self._max_length = max_length
+        self._seen: set[str] = set()
+
+    def __call__(self, value: str | None) -> str:
+        if value is None:
+            return "none"
+        if value in self._seen:
+            return value
+        if len(self._seen) >= self._limit or len(value) > self._max_length:
+            return "other"
+        self._seen.add(value)
+        return value
+
+
 MessageHandler = Callable[[AbstractIncomingMessage], Awaitable[None]]
 
 

@@ -85,11 +85,14 @@ def _log_events(writes: WriteSet, execution: ExecutionWrites) -> None:
     def line(event: str, message: str, *args: Any) -> None:
         log.info(message, *args, extra={**fields, "event": event})
 
+    entered_too = log.isEnabledFor(logging.DEBUG)
     commands = iter(execution.commands.values())
     failure: dict[str, Any] | None = None  # a task failure not yet retried, caught or final
     for _id, type_, details, _previous in execution.history:
         if type_.endswith("StateEntered"):
             fields["state_name"] = details.get("name")
+            if entered_too:  # every state, Pass and Choice too: DEBUG
+                log.debug("state entered", extra={**fields, "event": "entered"})
         elif type_ == "TaskScheduled":
             command = next(commands, None)
             if command is not None:

@@ -60,7 +60,8 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        fields = [f"{key}={record.__dict__[key]}" for key in FIELDS if key in record.__dict__]
+        values = record.__dict__
+        fields = [f"{key}={values[key]}" for key in FIELDS if values.get(key) is not None]
         return f"{line} [{' '.join(fields)}]" if fields else line
 
 
@@ -73,7 +74,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         for key in FIELDS:
-            if key in record.__dict__:
+            if record.__dict__.get(key) is not None:
                 entry[key] = record.__dict__[key]
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

@@ -89,3 +89,11 @@ def test_nothing_is_formatted_when_info_is_off(caplog: pytest.LogCaptureFixture)
     saga = Driver(json.loads(WORKFLOW.read_text()), ORDER, FakeEntropy())
     commit(saga, saga.last)
     assert lines(caplog) == []
+
+
+def test_states_entered_are_debug_lines(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="orchestrator.lifecycle")
+    saga = Driver(json.loads(WORKFLOW.read_text()), ORDER, FakeEntropy())
+    commit(saga, saga.last)
+    entered = [r for r in lines(caplog) if r.levelno == logging.DEBUG]
+    assert [r.state_name for r in entered] == ["ChargePayment"]  # type: ignore[attr-defined]

@@ -285,6 +285,14 @@ class Orchestrator:
             execution = writes.executions[execution_id]
             execution.state_name = execution.state_name or token["state_name"]
             execution.received = min(execution.received or item.received, item.received)
+            if reply.status != "HEARTBEAT":
+                row = rows[execution_id]
+                machine = self._registry.cached_machine(
+                    row.state_machine_name, row.state_machine_version
+                )
+                queue = getattr(machine.states.get(token["state_name"]), "queue", None)
+                seconds = (writes.now - token["issued_at"]).total_seconds()
+                writes.task_durations.append((queue or "other", seconds))
         else:
             self._reject(writes, item, execution_id, ignored)
             return TaskTimedOut(ignored)

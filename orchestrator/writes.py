@@ -148,6 +148,8 @@ class WriteSet:
         self.executions: dict[str, ExecutionWrites] = {}
         self.rejections: list[Rejection] = []
         self.published_ids: list[int] = []
+        # (queue, seconds from the task's command to its reply) of the replies applied
+        self.task_durations: list[tuple[str, float]] = []
 
     def execution(
         self, execution_id: str, event_count: int, state: ExecutionState

@@ -165,6 +165,7 @@ def batches(stack: Stack, web: httpx.Client) -> tuple[dict[str, Scrape], dict[st
 HISTOGRAMS = {
     "orchestrator": [
         ("orchestrator_transition_latency_seconds", {}),
+        ("orchestrator_task_duration_seconds", {"queue": "inventory.commands"}),
         ("orchestrator_execution_duration_seconds", {"state_machine": "order-fulfillment"}),
         ("amqp_queue_wait_seconds", {"queue": "orchestrator.results"}),
         ("http_request_duration_seconds", {"route": "/executions"}),

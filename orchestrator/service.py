@@ -412,7 +412,11 @@ class Orchestrator:
     def _reject(
         self, writes: WriteSet, item: IncomingReply, execution_id: str | None, reason: str
     ) -> None:
-        log.info("reply for %s rejected: %s", execution_id or "unknown execution", reason)
+        log.info(
+            "reply rejected: %s",
+            reason,
+            extra={"execution_id": execution_id, "event": "reply_rejected"},
+        )
         REJECTED_REPLIES.labels(reason if execution_id is None else "stale").inc()
         writes.reject(
             Rejection(

@@ -102,7 +102,8 @@ class Stack:
     services: dict[str, ServiceProcess]
 
     @classmethod
-    def create(cls, database_url: str, amqp_url: str, log_dir: Path) -> Stack:
+    def create(cls, database_url: str, amqp_url: str, log_dir: Path, **variables: str) -> Stack:
+        """`variables` are more environment variables of every process (LOG_FORMAT="json")."""
         ports = {package: free_port() for package in SERVICES}
         env = {
             **os.environ,
@@ -112,6 +113,7 @@ class Stack:
             "ORCHESTRATOR_URL": f"http://127.0.0.1:{ports['orchestrator']}",
             "INVENTORY_URL": f"http://127.0.0.1:{ports['inventory_service']}",
             **{PORT_VARIABLES[package]: str(port) for package, port in ports.items()},
+            **variables,
         }
         return cls(
             {

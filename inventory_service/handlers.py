@@ -17,6 +17,7 @@ from inventory_service.commands import HoldItems, ReleaseHold
 from servicekit.commands import CommandRouter, parse_body
 from servicekit.inbox import CommandRejected
 from servicekit.messages import Command, TaskReply
+from servicekit.money import format_lines
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ async def _place_hold(
         levels = await repository.stock_levels(connection, [line.sku for line in short])
         raise domain.out_of_stock(short, levels)
     await repository.add_lines(connection, hold.hold_id, lines)
-    log.info("holding %s for order %s", lines, order_id)
+    log.info("held %s", format_lines(lines), extra={"order_id": order_id, "event": "held"})
     return hold
 
 
@@ -71,7 +72,11 @@ async def release_hold(connection: asyncpg.Connection, command: Command) -> Task
     if returned:
         await repository.put_back(connection, returned)
         await repository.set_status(connection, released.hold_id, released.status)
-        log.info("released %s of order %s", returned, body.order_id)
+        log.info(
+            "released %s",
+            format_lines(returned),
+            extra={"order_id": body.order_id, "event": "released"},
+        )
     return TaskReply.succeeded(command.task_token, domain.release_result(released, returned))
 
 

@@ -17,6 +17,7 @@ from orchestrator.aws_api.protocol import router as aws_router
 from orchestrator.aws_api.sigv4 import Verifier, parse_keys
 from orchestrator.console.routes import install_console
 from orchestrator.entropy import SecureEntropy
+from orchestrator.gauges import BacklogGauges
 from orchestrator.loops import ResultConsumer, TimerLoop
 from orchestrator.outbox_relay import OutboxPublisher
 from orchestrator.registry import Registry
@@ -57,6 +58,7 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
         app.state.registry = registry
         app.state.orchestrator = orchestrator
         app.state.outbox = publisher
+        app.state.metric_refreshers = [BacklogGauges(pool).refresh]
         app.state.aws_api = AwsApi(
             orchestrator,
             registry,

@@ -51,7 +51,8 @@ class TimerLoop:
             try:
                 await self._orchestrator.fire_timer(execution_id, timer_id)
             except Exception as exc:
-                log_failure(log, f"firing timer {timer_id} of {execution_id}", exc)
+                # Not the timer id: a task's timer id holds its token.
+                log_failure(log, f"firing a timer of {execution_id}", exc)
         return len(due)
 
     async def run(self, poll_seconds: float) -> None:

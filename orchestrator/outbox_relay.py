@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-from prometheus_client import Counter
+from prometheus_client import Counter, Histogram
 
 from orchestrator import statements
 from orchestrator.writes import OutboxMessage
@@ -29,6 +30,12 @@ log = logging.getLogger(__name__)
 
 COMMANDS_PUBLISHED = Counter(
     "orchestrator_commands_published_total", "Commands published from the outbox", ["path"]
+)
+
+TRANSITION_LATENCY = Histogram(
+    "orchestrator_transition_latency_seconds",
+    "From a reply's arrival to the broker's confirm of the next command it led to",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
 BATCH = 100
@@ -59,6 +66,10 @@ class OutboxPublisher:
         except Exception as exc:
             log_failure(log, f"direct publish of {len(messages)} command(s)", exc)
             return
+        confirmed = time.perf_counter()
+        for message in messages:
+            if message.received is not None:
+                TRANSITION_LATENCY.observe(confirmed - message.received)
         self._published.extend(m.id for m in messages)
 
     async def settle(self) -> None:

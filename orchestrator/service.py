@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from time import perf_counter
 from typing import Any
 
 import asyncpg
 from prometheus_client import Counter
 
-from orchestrator import engine, statements
+from orchestrator import engine, lifecycle, statements
 from orchestrator.engine.api import (
     Decision,
     Entropy,
@@ -49,7 +50,7 @@ from orchestrator.group_commit import Busy, GroupCommit
 from orchestrator.outbox_relay import OutboxPublisher
 from orchestrator.registry import Registry
 from orchestrator.state_cache import StateCache
-from orchestrator.writes import Rejection, WriteSet, to_json_text
+from orchestrator.writes import About, Rejection, WriteSet, to_json_text
 from servicekit.messages import TaskReply
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class Started:
 class IncomingReply:
     reply: TaskReply
     via: str  # "amqp" or "http"
+    received: float = field(default_factory=perf_counter)
 
 
 class Orchestrator:
@@ -139,7 +141,9 @@ class Orchestrator:
             )
             decision = engine.start(machine, context, input, now=now, entropy=self._entropy)
             writes = WriteSet(now)
-            writes.execution(execution_id, 0, ExecutionState.empty()).add(decision)
+            execution = writes.execution(execution_id, 0, ExecutionState.empty())
+            execution.about = About.of(state_machine_name, name, input, now)
+            execution.add(decision)
             async with self._pool.acquire() as connection:
                 returned = await connection.fetch(
                     statement,
@@ -296,7 +300,19 @@ class Orchestrator:
         if execution_id not in rows:
             return Busy()  # another transaction holds the execution: next round
         ignored = self._decide(writes, rows[execution_id], states[execution_id], _event_of(reply))
-        if ignored is not None:
+        if ignored is None:
+            execution = writes.executions[execution_id]
+            execution.state_name = execution.state_name or token["state_name"]
+            execution.received = min(execution.received or item.received, item.received)
+            if reply.status != "HEARTBEAT":
+                row = rows[execution_id]
+                machine = self._registry.cached_machine(
+                    row.state_machine_name, row.state_machine_version
+                )
+                queue = getattr(machine.states.get(token["state_name"]), "queue", None)
+                seconds = (writes.now - token["issued_at"]).total_seconds()
+                writes.task_durations.append((queue or "other", seconds))
+        else:
             self._reject(writes, item, execution_id, ignored)
             return TaskTimedOut(ignored)
         return None
@@ -324,6 +340,8 @@ class Orchestrator:
         if decision.ignored is not None:
             return decision.ignored
         execution = writes.execution(row.execution_id, row.event_count, stored)
+        if execution.about is None:
+            execution.about = About.of(row.state_machine_name, row.name, row.input, row.start_date)
         execution.add(decision)
         if isinstance(event, RedriveRequested):
             execution.redrives += 1
@@ -404,6 +422,7 @@ class Orchestrator:
                 self._states.put(execution.execution_id, execution.new_version, execution.state)
 
     def _count(self, writes: WriteSet, label: str) -> None:
+        lifecycle.report(writes)
         for execution in writes.executions.values():
             TRANSITIONS.labels(label).inc(execution.decisions)
             if execution.outcome is not None:
@@ -412,7 +431,11 @@ class Orchestrator:
     def _reject(
         self, writes: WriteSet, item: IncomingReply, execution_id: str | None, reason: str
     ) -> None:
-        log.info("reply for %s rejected: %s", execution_id or "unknown execution", reason)
+        log.info(
+            "reply rejected: %s",
+            reason,
+            extra={"execution_id": execution_id, "event": "reply_rejected"},
+        )
         REJECTED_REPLIES.labels(reason if execution_id is None else "stale").inc()
         writes.reject(
             Rejection(

@@ -148,7 +148,7 @@ SELECT_EXECUTION = "SELECT * FROM orchestrator.executions WHERE execution_id = $
 # The executions of a batch's reply tokens, locked, and the tokens with them; an execution
 # another transaction holds is skipped (with its tokens) and left for the batch's next round.
 LOCK_EXECUTIONS_OF_TOKENS = f"""
-SELECT t.token, t.closed_at, {_ROW}
+SELECT t.token, t.closed_at, t.state_name, t.issued_at, {_ROW}
 FROM orchestrator.task_tokens t
 JOIN orchestrator.executions e ON e.execution_id = t.execution_id
 WHERE t.token = ANY($1::text[])
@@ -171,7 +171,8 @@ WHERE execution_id = $1 ORDER BY event_id DESC
 """
 
 SELECT_TOKENS = """
-SELECT token, execution_id, closed_at FROM orchestrator.task_tokens WHERE token = ANY($1::text[])
+SELECT token, execution_id, closed_at, state_name FROM orchestrator.task_tokens
+WHERE token = ANY($1::text[])
 """
 
 TAKE_TIMER = """

@@ -25,6 +25,8 @@ def to_json_text(value: Any) -> str:
 
 
 _Rows = list[tuple[Any, ...]]
+# State machines whose executions web names after the order they fulfil.
+ORDER_MACHINES = frozenset({"order-fulfillment"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class OutboxMessage:
     message_id: str
     headers: dict[str, Any]
     body: Any
+    # perf_counter() when the reply that led to this command arrived (transition latency).
+    received: float | None = None
 
 
 def command_headers(execution_id: str, command: TaskCommand) -> dict[str, Any]:
@@ -60,6 +64,24 @@ class Rejection:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class About:
+    """An execution as its log lines and metrics name it."""
+
+    state_machine_name: str
+    order_id: str | None
+    start_date: datetime
+
+    @classmethod
+    def of(cls, state_machine_name: str, name: str, input: Any, start_date: datetime) -> About:
+        """The order id is the input's `order_id`; where a transition did not read the input,
+        the name of an execution of an order machine (web names them after the order)."""
+        order_id = input.get("order_id") if isinstance(input, dict) else None
+        if order_id is None and input is None and state_machine_name in ORDER_MACHINES:
+            order_id = name
+        return cls(state_machine_name, order_id if isinstance(order_id, str) else None, start_date)
+
+
 @dataclass
 class ExecutionWrites:
     """Everything the decisions of one batch do to one execution, netted."""
@@ -81,6 +103,10 @@ class ExecutionWrites:
     timers: dict[str, datetime | None] = field(default_factory=dict)  # None: cancel
     changed_parts: dict[str, Any] = field(default_factory=dict)
     removed_parts: set[str] = field(default_factory=set)
+    # What the lifecycle log lines and metrics say about it (orchestrator.lifecycle).
+    about: About | None = None
+    state_name: str | None = None  # of the task whose reply this batch applies
+    received: float | None = None  # perf_counter() when that reply arrived
 
     @property
     def events(self) -> int:
@@ -122,6 +148,8 @@ class WriteSet:
         self.executions: dict[str, ExecutionWrites] = {}
         self.rejections: list[Rejection] = []
         self.published_ids: list[int] = []
+        # (queue, seconds from the task's command to its reply) of the replies applied
+        self.task_durations: list[tuple[str, float]] = []
 
     def execution(
         self, execution_id: str, event_count: int, state: ExecutionState
@@ -231,6 +259,7 @@ class WriteSet:
                 command.token,
                 command_headers(execution_id, command),
                 command.payload,
+                self.executions[execution_id].received,
             )
             for execution_id, command in self.commands()
         ]

@@ -17,6 +17,7 @@ from payment_service.commands import ChargePayment, RefundPayment
 from servicekit.commands import CommandRouter, parse_body
 from servicekit.inbox import CommandRejected
 from servicekit.messages import Command, TaskReply
+from servicekit.money import format_money
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ async def charge_payment(connection: asyncpg.Connection, command: Command) -> Ta
         except domain.ServiceUnavailable as exc:
             raise CommandRejected(exc.error, exc.cause) from exc
         payment = await repository.add_or_lock(connection, fresh)
+        if payment.payment_id == fresh.payment_id:  # ours, not a racing command's
+            _log_charge(payment)
     elif (
         payment.status is domain.PaymentStatus.CHARGED and payment.amount_cents != body.amount_cents
     ):
@@ -56,6 +59,17 @@ async def charge_payment(connection: asyncpg.Connection, command: Command) -> Ta
         return TaskReply.failed(command.task_token, exc.error, exc.cause)
 
 
+def _log_charge(payment: domain.Payment) -> None:
+    fields = {"order_id": payment.order_id}
+    amount = format_money(payment.amount_cents, payment.currency)
+    if payment.status is domain.PaymentStatus.CHARGED:
+        log.info("charged %s", amount, extra={**fields, "event": "charged"})
+    else:
+        log.info(
+            "declined %s: %s", amount, payment.decline_reason, extra={**fields, "event": "declined"}
+        )
+
+
 async def refund_payment(connection: asyncpg.Connection, command: Command) -> TaskReply:
     """Refund the order's charge in full, once; with no charge yet, void the order instead."""
     body = parse_body(RefundPayment, command)
@@ -68,7 +82,11 @@ async def refund_payment(connection: asyncpg.Connection, command: Command) -> Ta
     refunded = domain.refund(payment)
     if refunded != payment:
         await repository.save(connection, refunded)
-        log.info("refunded %s cents of order %s", refunded.refunded_cents, body.order_id)
+        log.info(
+            "refunded %s",
+            format_money(refunded.refunded_cents, refunded.currency),
+            extra={"order_id": body.order_id, "event": "refunded"},
+        )
     return TaskReply.succeeded(command.task_token, domain.refund_result(refunded))
 
 

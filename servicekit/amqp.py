@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ from aio_pika.abc import (
 from prometheus_client import Counter
 
 from servicekit.messages import PoisonMessage
+from servicekit.metrics import measured, publish_headers
 from servicekit.transient import describe, is_transient
 
 log = logging.getLogger(__name__)
@@ -134,7 +136,8 @@ class Broker:
             message_id=message_id,
             correlation_id=correlation_id,
             reply_to=reply_to,
-            headers=headers or {},
+            headers=publish_headers(headers),
+            timestamp=time.time(),
         )
         await self.channel.default_exchange.publish(message, routing_key=queue)
 
@@ -142,8 +145,10 @@ class Broker:
         """Feed every message of `queue` to `handler`; ack after it returns."""
         declared = await self.declare(queue)
 
+        measured_handler = measured(queue, handler)
+
         async def on_message(message: AbstractIncomingMessage) -> None:
-            await self._deliver(queue, message, handler)
+            await self._deliver(queue, message, measured_handler)
 
         await declared.consume(on_message)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
 
@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.docs import install_offline_docs
+from servicekit.metrics import RequestMetrics
 from servicekit.problems import install_problem_handlers
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -54,13 +55,20 @@ async def healthz(request: Request) -> JSONResponse:
     )
 
 
+# Gauges read on scrape (rows in a table, say): `app.state.metric_refreshers`, awaited first.
+MetricRefresher = Callable[[], Awaitable[None]]
+
+
 @ops_router.get("/metrics", summary="Prometheus metrics")
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
+    for refresh in getattr(request.app.state, "metric_refreshers", ()):
+        await refresh()
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 def create_service_app(title: str, lifespan: Lifespan, **kwargs: Any) -> FastAPI:
     app = FastAPI(title=title, lifespan=lifespan, docs_url=None, redoc_url=None, **kwargs)
+    app.add_middleware(RequestMetrics)
     install_offline_docs(app)
     install_problem_handlers(app)
     app.include_router(ops_router)

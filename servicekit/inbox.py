@@ -8,8 +8,10 @@ the second waits for the first to commit, then reads what it recorded.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
@@ -19,6 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.amqp import Broker
+from servicekit.logs import bind
 from servicekit.messages import Command, TaskReply
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,19 @@ class CommandRejected(Exception):
         super().__init__(f"{error}: {cause}")
         self.error = error
         self.cause = cause
+
+
+def bind_command(
+    command: Command, headers: Mapping[str, Any] | None
+) -> AbstractContextManager[None]:
+    """Log lines while handling `command` name its execution, order and state."""
+    order_id = command.body.get("order_id")
+    state_name = (headers or {}).get("state-name")
+    return bind(
+        execution_id=command.correlation_id,
+        order_id=order_id if isinstance(order_id, str) else None,
+        state_name=state_name if isinstance(state_name, str) else None,
+    )
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -86,6 +102,10 @@ class CommandWorker:
         command = Command.from_amqp(
             message.body, message.message_id, message.reply_to, message.correlation_id
         )
+        with bind_command(command, message.headers):
+            await self._handle(command)
+
+    async def _handle(self, command: Command) -> None:
         reply = await self.process(command)
         # Published after commit: a crash here redelivers the command, which replays the reply.
         await self._broker.publish(
@@ -131,5 +151,6 @@ class CommandWorker:
         if recorded is None:  # cannot happen: the reply commits with the claim
             raise RuntimeError(f"inbox row {command.task_token} has no reply")
         DUPLICATES.inc()
-        log.info("command %s was handled before; replaying its reply", command.task_token)
+        # Never the token: it is the capability to complete the task.
+        log.info("%s was handled before; replaying its reply", command.type)
         return TaskReply.from_json(recorded)

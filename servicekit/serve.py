@@ -5,7 +5,7 @@ from __future__ import annotations
 import uvicorn
 from fastapi import FastAPI
 
-from servicekit.logs import configure_logging
+from servicekit.logs import LoggingSettings, configure_logging
 
 # How long an idle keep-alive connection stays open. Longer than any client's own idle expiry
 # (httpx keeps pooled connections 5 s, as uvicorn's default here was): with equal timeouts a
@@ -15,12 +15,14 @@ KEEP_ALIVE_SECONDS = 75
 
 
 def serve(app: FastAPI, host: str, port: int, log_level: str) -> None:
-    configure_logging(log_level)
+    logging_settings = LoggingSettings(log_level=log_level)
+    configure_logging(log_level, logging_settings.log_format, logging_settings.access_log)
     uvicorn.run(
         app,
         host=host,
         port=port,
         log_level=log_level.lower(),
         log_config=None,
+        access_log=logging_settings.access_log,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )

@@ -37,10 +37,10 @@ async def ship_order(connection: asyncpg.Connection, command: Command) -> TaskRe
         fresh = domain.ship(new_shipment_id(), body.order_id, address, secrets.randbits(48))
         shipment = await repository.add_or_get(connection, fresh, body.items)
         log.info(
-            "order %s ships with %s as %s",
-            body.order_id,
+            "shipped with %s as %s",
             shipment.carrier,
             shipment.tracking_number,
+            extra={"order_id": body.order_id, "event": "shipped"},
         )
     return TaskReply.succeeded(command.task_token, domain.shipment_result(shipment))
 

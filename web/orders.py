@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from servicekit.money import format_money
 from web.catalog import Catalog
 from web.errors import IdempotencyConflict, OrderNotFound
 from web.execution_of_history import execution_of_history
@@ -81,7 +82,11 @@ class OrderService:
             if existing is None:
                 raise IdempotencyConflict(f"order {order_id} already exists") from None
             return _replay(existing, order_id, fingerprint)
-        log.info("order %s placed: %s %s", order_id, priced.total_cents, priced.currency)
+        log.info(
+            "order placed: %s",
+            format_money(priced.total_cents, priced.currency),
+            extra={"order_id": order_id, "execution_id": execution_id(order_id), "event": "placed"},
+        )
         return PlacedOrder(order_id, replayed=False)
 
     async def get(self, order_id: str) -> OrderView:

@@ -16,7 +16,8 @@ def stack(
     database_url: str, amqp_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     log_dir = tmp_path_factory.mktemp("service-logs")
-    running = Stack.create(database_url, amqp_url, log_dir)
+    # JSON log lines: tests/e2e/test_observability.py reads them.
+    running = Stack.create(database_url, amqp_url, log_dir, LOG_FORMAT="json")
     try:
         running.start()
     except RuntimeError as exc:

@@ -16,6 +16,8 @@ KEEP_ALIVE_SECONDS = 75
 
 def serve(app: FastAPI, host: str, port: int, log_level: str) -> None:
     configure_logging(log_level)
+    # A startup failure that retrying cannot cure ends the process (servicekit.startup).
+    app.state.exit_on_startup_failure = True
     uvicorn.run(
         app,
         host=host,

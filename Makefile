@@ -10,7 +10,8 @@ BIN := $(VENV)/bin
 LOCAL_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 LOCAL_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
-# make dev: the five services as local processes against these.
+# make dev: the five services as local processes against these, each started again when it
+# exits (devtools/supervise.py).
 export DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/stepwise
 export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
@@ -48,7 +49,7 @@ test: lint
 dev: install
 	$(BIN)/python -m scripts.ensure_database "$$DATABASE_URL"
 	$(BIN)/python -m scripts.ensure_aws_keys .env
-	$(BIN)/honcho start -f Procfile
+	$(BIN)/python -m devtools.supervise Procfile
 
 conformance: install
 	$(BIN)/python -m orchestrator.engine.conformance $(CASES)

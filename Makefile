@@ -58,7 +58,8 @@ clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache
 
 # make chaos [ORDERS=500] [CHAOS_ARGS="--seed 7 --rate 10 --down 25"]: the chaos run (tests/chaos)
-# on a fresh database and vhost; exits non-zero on any violation.
+# on a private Postgres and RabbitMQ node it starts and breaks (CHAOS_ARGS="--servers shared": on
+# the TEST_* servers, never stopped); exits non-zero on any violation.
 ORDERS ?= 500
 CHAOS_ARGS ?=
 .PHONY: chaos

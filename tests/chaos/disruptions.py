@@ -122,8 +122,8 @@ class Disruptor:
             service.kill()
             service.start()
             time.sleep(self.down_seconds)
+            health = _first_health(service.url, RECOVERY_SECONDS)  # once it has imported
             self._still_running(name, f"the {dependency} down")
-            health = _health(service.url)
             if health is None or health[0] != 503 or dependency not in health[1]:
                 self.violations.append(
                     f"{name} started while the {dependency} was down: /healthz {health}"
@@ -211,6 +211,14 @@ class Disruptor:
 def _healthy(url: str) -> bool:
     health = _health(url)
     return health is not None and health[0] == 200
+
+
+def _first_health(url: str, timeout: float) -> tuple[int, str] | None:
+    """/healthz's first answer (a process starting under load takes seconds to serve it)."""
+    deadline = time.monotonic() + timeout
+    while (health := _health(url)) is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return health
 
 
 def _health(url: str) -> tuple[int, str] | None:

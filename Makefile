@@ -10,7 +10,8 @@ BIN := $(VENV)/bin
 LOCAL_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 LOCAL_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
-# make dev: the five services as local processes against these.
+# make dev: the five services as local processes against these, each started again when it
+# exits (devtools/supervise.py).
 export DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/stepwise
 export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
@@ -48,7 +49,7 @@ test: lint
 dev: install
 	$(BIN)/python -m scripts.ensure_database "$$DATABASE_URL"
 	$(BIN)/python -m scripts.ensure_aws_keys .env
-	$(BIN)/honcho start -f Procfile
+	$(BIN)/python -m devtools.supervise Procfile
 
 conformance: install
 	$(BIN)/python -m orchestrator.engine.conformance $(CASES)
@@ -57,7 +58,8 @@ clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache
 
 # make chaos [ORDERS=500] [CHAOS_ARGS="--seed 7 --rate 10 --down 25"]: the chaos run (tests/chaos)
-# on a fresh database and vhost; exits non-zero on any violation.
+# on a private Postgres and RabbitMQ node it starts and breaks (CHAOS_ARGS="--servers shared": on
+# the TEST_* servers, never stopped); exits non-zero on any violation.
 ORDERS ?= 500
 CHAOS_ARGS ?=
 .PHONY: chaos

@@ -1,4 +1,5 @@
-"""Wires the orchestrator: connections, registry, engine shell, consumers and the HTTP API."""
+"""Wires the orchestrator: connections, registry, engine shell, consumers and the HTTP API.
+Connecting happens in the background (servicekit.startup): the HTTP server is up before it."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from orchestrator.views_api import router as views_router
 from servicekit.http import create_service_app
 from servicekit.messages import RESULT_QUEUE
 from servicekit.resources import Resources
+from servicekit.startup import Startup, connecting_in_background
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -39,62 +41,75 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
     aws_keys = parse_keys(config.aws_api_keys)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        resources = await Resources.open(config, migrations_dir=MIGRATIONS, schema=SCHEMA)
-        pool = resources.pool
-        registry = Registry(resources.sessions)
-        async with resources.sessions() as session, session.begin():
-            await registry.register_directory(session, config.workflows_dir)
-        publisher = OutboxPublisher(resources.broker, pool)
-        orchestrator = Orchestrator(
-            pool,
-            registry,
-            publisher,
-            SecureEntropy(),
-            max_batch=config.max_batch,
-            batch_workers=config.batch_workers,
-            state_cache_size=config.state_cache_size,
-        )
-        app.state.registry = registry
-        app.state.orchestrator = orchestrator
-        app.state.outbox = publisher
-        app.state.metric_refreshers = [BacklogGauges(pool).refresh]
-        app.state.aws_api = AwsApi(
-            orchestrator,
-            registry,
-            resources.sessions,
-            Arns(config.aws_region, config.aws_account_id),
-            resources.broker,
-            config.aws_activity_poll_seconds,
-            sync_execution_seconds=config.aws_sync_execution_seconds,
-        )
-        app.state.aws_verifier = Verifier(aws_keys, config.aws_region)
-        await resources.broker.consume(RESULT_QUEUE, ResultConsumer(orchestrator).on_message)
-        background = [
-            asyncio.create_task(TimerLoop(pool, orchestrator).run(config.timer_poll_seconds)),
-            asyncio.create_task(
-                publisher.run_relay(
-                    config.outbox_poll_seconds,
-                    timedelta(seconds=config.outbox_grace_seconds),
-                    timedelta(seconds=config.outbox_retention_seconds),
-                )
-            ),
-        ]
-        if config.execution_retention_days > 0:
-            retention = timedelta(days=config.execution_retention_days)
-            background.append(
-                asyncio.create_task(Retention(pool).run(retention, config.retention_poll_seconds))
+    async def connect(startup: Startup) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:  # closes in reverse order
+            resources = await Resources.open(
+                config, startup, migrations_dir=MIGRATIONS, schema=SCHEMA
             )
-        app.state.resources = resources
-        try:
+            stack.push_async_callback(resources.close)
+            registry = Registry(resources.sessions)
+            # An invalid workflow is a bug to stop at; the database going away is not.
+            await startup.attempt(
+                "database",
+                lambda: _register_workflows(registry, resources, config.workflows_dir),
+                retry_any_error=False,
+            )
+            pool = resources.pool
+            publisher = OutboxPublisher(resources.broker, pool)
+            stack.push_async_callback(publisher.settle)
+            orchestrator = Orchestrator(
+                pool,
+                registry,
+                publisher,
+                SecureEntropy(),
+                max_batch=config.max_batch,
+                batch_workers=config.batch_workers,
+                state_cache_size=config.state_cache_size,
+            )
+            stack.push_async_callback(orchestrator.close)
+            app.state.registry = registry
+            app.state.orchestrator = orchestrator
+            app.state.outbox = publisher
+            app.state.metric_refreshers = [BacklogGauges(pool).refresh]
+            app.state.aws_api = AwsApi(
+                orchestrator,
+                registry,
+                resources.sessions,
+                Arns(config.aws_region, config.aws_account_id),
+                resources.broker,
+                config.aws_activity_poll_seconds,
+                sync_execution_seconds=config.aws_sync_execution_seconds,
+            )
+            app.state.aws_verifier = Verifier(aws_keys, config.aws_region)
+            consumer = ResultConsumer(orchestrator)
+            await startup.attempt(
+                "broker",
+                lambda: resources.broker.consume(RESULT_QUEUE, consumer.on_message),
+                retry_any_error=False,
+            )
+            background = [
+                asyncio.create_task(TimerLoop(pool, orchestrator).run(config.timer_poll_seconds)),
+                asyncio.create_task(
+                    publisher.run_relay(
+                        config.outbox_poll_seconds,
+                        timedelta(seconds=config.outbox_grace_seconds),
+                        timedelta(seconds=config.outbox_retention_seconds),
+                    )
+                ),
+            ]
+            if config.execution_retention_days > 0:
+                retention = timedelta(days=config.execution_retention_days)
+                background.append(
+                    asyncio.create_task(
+                        Retention(pool).run(retention, config.retention_poll_seconds)
+                    )
+                )
+            stack.push_async_callback(_cancel, background)
+            app.state.resources = resources
             yield
-        finally:
-            for task in background:
-                task.cancel()
-            await asyncio.gather(*background, return_exceptions=True)
-            await orchestrator.close()
-            await publisher.settle()
-            await resources.close()
+
+    def lifespan(app: FastAPI) -> contextlib.AbstractAsyncContextManager[None]:
+        return connecting_in_background(app, "orchestrator", connect)
 
     app = create_service_app("stepwise orchestrator", lifespan)
     app.include_router(router)
@@ -102,3 +117,14 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
     app.include_router(views_router)
     install_console(app)
     return app
+
+
+async def _register_workflows(registry: Registry, resources: Resources, directory: Path) -> None:
+    async with resources.sessions() as session, session.begin():
+        await registry.register_directory(session, directory)
+
+
+async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

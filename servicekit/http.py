@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.docs import install_offline_docs
 from servicekit.metrics import RequestMetrics
+from servicekit.not_ready import NotReadyGate
 from servicekit.problems import install_problem_handlers
+from servicekit.startup import Startup
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -44,6 +46,9 @@ DbConnection = Annotated[asyncpg.Connection, Depends(db_connection)]
     summary="200 once every dependency of the service answers; 503 names the one that does not",
 )
 async def healthz(request: Request) -> JSONResponse:
+    startup: Startup | None = getattr(request.app.state, "startup", None)
+    if startup is not None and not startup.ready:
+        return JSONResponse(startup.status(), status_code=503)
     resources = getattr(request.app.state, "resources", None)
     if resources is None:
         return JSONResponse({"status": "starting"}, status_code=503)
@@ -71,5 +76,6 @@ def create_service_app(title: str, lifespan: Lifespan, **kwargs: Any) -> FastAPI
     app.add_middleware(RequestMetrics)
     install_offline_docs(app)
     install_problem_handlers(app)
+    app.add_middleware(NotReadyGate)
     app.include_router(ops_router)
     return app

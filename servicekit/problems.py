@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aiormq.exceptions import ChannelInvalidStateError
+import asyncpg
+from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -17,8 +18,17 @@ from servicekit.transient import describe, is_transient
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
-# What a dependency that went away raises (servicekit.transient sorts out which are transient).
-INFRASTRUCTURE_ERRORS = (OSError, SQLAlchemyError, ChannelInvalidStateError)
+# What a dependency that went away raises (servicekit.transient sorts out which are transient):
+# asyncpg's own errors come from the hot pool (servicekit.pg), AMQPError from a broker that is
+# reconnecting.
+INFRASTRUCTURE_ERRORS = (
+    OSError,
+    SQLAlchemyError,
+    ChannelInvalidStateError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    AMQPError,
+)
 
 
 class Problem(Exception):

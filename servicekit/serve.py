@@ -17,6 +17,8 @@ KEEP_ALIVE_SECONDS = 75
 def serve(app: FastAPI, host: str, port: int, log_level: str) -> None:
     logging_settings = LoggingSettings(log_level=log_level)
     configure_logging(log_level, logging_settings.log_format, logging_settings.access_log)
+    # A startup failure that retrying cannot cure ends the process (servicekit.startup).
+    app.state.exit_on_startup_failure = True
     uvicorn.run(
         app,
         host=host,

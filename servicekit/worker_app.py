@@ -1,12 +1,13 @@
 """The process of a service that consumes commands: an HTTP app whose lifespan migrates the
-service's schema, connects, and consumes its command queue through the idempotent inbox."""
+service's schema, connects, and consumes its command queue through the idempotent inbox, all in
+the background (servicekit.startup) so that the service is up while its dependencies are not."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from servicekit.http import create_service_app
 from servicekit.inbox import CommandWorker, Dispatch, prune_inbox
 from servicekit.resources import Resources
 from servicekit.settings import ServiceSettings
+from servicekit.startup import Startup, connecting_in_background
 from servicekit.transient import log_failure
 
 log = logging.getLogger(__name__)
@@ -40,10 +42,10 @@ def create_worker_app(service: WorkerService, settings: Callable[[], ServiceSett
     """The app connects and starts consuming only when its lifespan starts (never at import)."""
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def connect(startup: Startup) -> AsyncIterator[None]:
         config = settings()
         resources = await Resources.open(
-            config, migrations_dir=service.migrations_dir, schema=service.schema
+            config, startup, migrations_dir=service.migrations_dir, schema=service.schema
         )
         pruning = asyncio.create_task(
             _prune_forever(resources, service.inbox, timedelta(days=config.inbox_retention_days))
@@ -52,13 +54,20 @@ def create_worker_app(service: WorkerService, settings: Callable[[], ServiceSett
             worker = CommandWorker(
                 resources.broker, resources.pool, service.inbox, service.dispatch
             )
-            await resources.broker.consume(service.command_queue, worker.on_message)
+            await startup.attempt(
+                "broker",
+                lambda: resources.broker.consume(service.command_queue, worker.on_message),
+                retry_any_error=False,
+            )
             app.state.resources = resources
             yield
         finally:
             pruning.cancel()
             await asyncio.gather(pruning, return_exceptions=True)
             await resources.close()
+
+    def lifespan(app: FastAPI) -> AbstractAsyncContextManager[None]:
+        return connecting_in_background(app, service.name, connect)
 
     app = create_service_app(service.name, lifespan)
     app.include_router(service.router)

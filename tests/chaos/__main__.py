@@ -1,7 +1,8 @@
 """`python -m tests.chaos [--orders N]`: the chaos run on a fresh database and vhost.
 
-Uses the servers `TEST_POSTGRES_URL` / `TEST_AMQP_URL` name (or testcontainers, like the tests).
-Prints what it does and what it finds; exits 1 on any violation."""
+Starts a private Postgres and RabbitMQ node of its own and restarts those; `--servers shared`
+runs on the servers `TEST_POSTGRES_URL` / `TEST_AMQP_URL` name (or testcontainers, like the
+tests) and never stops them. Prints what it does and what it finds; exits 1 on any violation."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from devtools import infra
 from tests.chaos.run import Settings, run
-from tests.chaos.servers import RESTART_POLICIES
+from tests.chaos.servers import SERVER_CHOICES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,10 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--down", type=float, default=3.0, help="seconds a server stays down")
     parser.add_argument("--settle", type=float, default=150.0, help="seconds orders may take")
     parser.add_argument(
-        "--server-restarts",
-        choices=RESTART_POLICIES,
-        default="auto",
-        help="restart RabbitMQ and Postgres (auto: only if no other test run uses them)",
+        "--servers",
+        choices=SERVER_CHOICES,
+        default="private",
+        help="private: start a Postgres and RabbitMQ node to break; shared: drop connections only",
     )
     parser.add_argument("--log-dir", type=Path, help="where the services' logs go")
     args = parser.parse_args(argv)
@@ -43,12 +44,19 @@ def main(argv: list[str] | None = None) -> int:
         settle_seconds=args.settle,
         seed=args.seed,
         down_seconds=args.down,
-        server_restarts=args.server_restarts,
+        servers=args.servers,
     )
     log_dir = args.log_dir or Path(tempfile.mkdtemp(prefix="chaos-"))
     log_dir.mkdir(parents=True, exist_ok=True)
-    with infra.servers() as servers:
-        report = run(settings, servers, log_dir, lambda line: print(line, flush=True))
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    if args.servers == "shared":
+        with infra.servers() as shared:
+            report = run(settings, log_dir, say, shared)
+    else:
+        report = run(settings, log_dir, say)
     print(f"service logs: {log_dir}")
     print("chaos: OK" if report.ok else f"chaos: {len(report.violations)} VIOLATION(S)")
     return 0 if report.ok else 1

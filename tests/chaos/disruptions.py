@@ -20,6 +20,7 @@ from tests.chaos.servers import ServerControl
 
 SECOND_ORCHESTRATOR = "orchestrator-2"
 SERVICES = ("payment_service", "inventory_service", "shipping_service")
+RESTARTABLE = ("orchestrator", *SERVICES)
 COMMAND_QUEUES = {
     "payment_service": "payment.commands",
     "inventory_service": "inventory.commands",
@@ -72,6 +73,78 @@ class Disruptor:
         restarted, detail = self.control.restart_postgres(self.down_seconds)
         self._did("Postgres restarted" if restarted else "Postgres connections dropped", detail)
         self.check_recovered("Postgres restart")
+
+    def restart_service_while_postgres_is_down(self) -> None:
+        self._restart_service_while_down(
+            "database", self.control.stop_postgres, self.control.start_postgres
+        )
+
+    def restart_service_while_rabbitmq_is_down(self) -> None:
+        self._restart_service_while_down(
+            "broker", self.control.stop_rabbitmq, self.control.start_rabbitmq
+        )
+
+    def stop_a_server_while_a_service_starts(self) -> None:
+        """Kill a process, start it again and, while it connects, stop Postgres or RabbitMQ."""
+        if not self._can_stop_servers("server stopped while a service starts"):
+            return
+        name = self.rng.choice(RESTARTABLE)
+        which = self.rng.choice(("Postgres", "RabbitMQ"))
+        stop, start = {
+            "Postgres": (self.control.stop_postgres, self.control.start_postgres),
+            "RabbitMQ": (self.control.stop_rabbitmq, self.control.start_rabbitmq),
+        }[which]
+        service = self.stack.services[name]
+        service.kill()
+        service.start()
+        time.sleep(self.rng.uniform(0.0, 1.0))
+        stop()
+        try:
+            time.sleep(self.down_seconds)
+            self._still_running(name, f"{which} stopped while it started")
+        finally:
+            start()
+        self._did("server stopped while a service starts", f"{which} under {name}")
+        self.check_recovered(f"{which} stopped while {name} started")
+
+    def _restart_service_while_down(
+        self, dependency: str, stop: Callable[[], None], start: Callable[[], None]
+    ) -> None:
+        """Stop a server, kill a process and start it again while the server is down: it must
+        stay up, say on /healthz what it waits for, and recover once the server is back."""
+        kind = f"service restarted while the {dependency} is down"
+        if not self._can_stop_servers(kind):
+            return
+        name = self.rng.choice(RESTARTABLE)
+        service = self.stack.services[name]
+        stop()
+        try:
+            service.kill()
+            service.start()
+            time.sleep(self.down_seconds)
+            health = _health_naming(service.url, dependency, RECOVERY_SECONDS)
+            self._still_running(name, f"the {dependency} down")
+            if health is None or health[0] != 503 or dependency not in health[1]:
+                self.violations.append(
+                    f"{name} started while the {dependency} was down: /healthz {health}"
+                )
+        finally:
+            start()
+        self._did(kind, name)
+        self.check_recovered(f"{name} restarted while the {dependency} was down")
+
+    def _can_stop_servers(self, kind: str) -> bool:
+        if self.control.can_stop_servers:
+            return True
+        self._did(f"skipped ({kind})", "the servers are shared")
+        return False
+
+    def _still_running(self, name: str, during: str) -> None:
+        if not self._running(name):
+            self.violations.append(f"{name} exited with {during}")
+            self.say(
+                f"VIOLATION: {name} exited with {during}:\n{self.stack.services[name].log_tail()}"
+            )
 
     # ---- recovery ----------------------------------------------------------------------------
 
@@ -136,7 +209,29 @@ class Disruptor:
 
 
 def _healthy(url: str) -> bool:
+    health = _health(url)
+    return health is not None and health[0] == 200
+
+
+def _health_naming(url: str, dependency: str, timeout: float) -> tuple[int, str] | None:
+    """/healthz's answer once it names `dependency` as down, or is 200 (wrong: it is down), or
+    the last one after `timeout`: a process starting under load takes seconds to serve HTTP,
+    and more to get through the steps before (a broker is tried after the migrations)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        health = _health(url)
+        done = health is not None and (
+            health[0] == 200 or f'"{dependency}":"unavailable' in health[1]
+        )
+        if done or time.monotonic() > deadline:
+            return health
+        time.sleep(0.2)
+
+
+def _health(url: str) -> tuple[int, str] | None:
+    """/healthz's status and body, or None when nothing answers."""
     try:
-        return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
+        response = httpx.get(f"{url}/healthz", timeout=2)
     except httpx.HTTPError:
-        return False
+        return None
+    return response.status_code, response.text

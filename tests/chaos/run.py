@@ -4,6 +4,7 @@ disruption landing in each, then, once every order has ended, the checks."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import time
@@ -16,6 +17,7 @@ import aio_pika
 import httpx
 
 from devtools import infra
+from devtools.private_servers import private_servers
 from devtools.processes import Stack
 from tests.chaos.checks import (
     Urls,
@@ -50,7 +52,7 @@ class Settings:
     settle_seconds: float = 150.0  # every order must end within this after the last disruption
     seed: int = 0
     down_seconds: float = 3.0  # how long RabbitMQ and Postgres stay down when restarted
-    server_restarts: str = "auto"  # see tests.chaos.servers
+    servers: str = "private"  # private: started (and broken) by the run; shared: see servers.py
 
 
 @dataclass
@@ -64,15 +66,24 @@ class Report:
 
 
 def run(
-    settings: Settings, servers: infra.Servers, log_dir: Path, say: Callable[[str], None]
+    settings: Settings,
+    log_dir: Path,
+    say: Callable[[str], None],
+    shared: infra.Servers | None = None,
 ) -> Report:
-    """Everything, from a fresh database and vhost to the report."""
-    with (
-        infra.fresh_database(servers.postgres_admin_url) as database_url,
-        infra.fresh_vhost(servers) as amqp_url,
-    ):
+    """Everything, from a fresh database and vhost to the report. On a private Postgres and
+    RabbitMQ node started for the run, unless `shared` servers are given (never stopped)."""
+    with contextlib.ExitStack() as exits:
+        private = None
+        servers = shared
+        if servers is None:
+            say("starting a private Postgres and RabbitMQ node")
+            private = exits.enter_context(private_servers())
+            servers = private.servers
+        database_url = exits.enter_context(infra.fresh_database(servers.postgres_admin_url))
+        amqp_url = exits.enter_context(infra.fresh_vhost(servers))
         stack = Stack.create(database_url, amqp_url, log_dir)
-        control = ServerControl(servers, database_url, amqp_url, settings.server_restarts)
+        control = ServerControl(servers, database_url, amqp_url, private)
         try:
             stack.start()
             return asyncio.run(ChaosRun(settings, stack, control, say).go())
@@ -110,7 +121,7 @@ class ChaosRun:
         s = self.settings
         self.say(
             f"chaos: {s.orders} orders at {s.rate}/s, seed {s.seed}, "
-            f"{'full' if s.full else 'short'} disruptions, server restarts {s.server_restarts}"
+            f"{'full' if s.full else 'short'} disruptions, {s.servers} servers"
         )
         async with httpx.AsyncClient(timeout=10) as http:
             items = await get_json(http, f"{self.urls.inventory}/items")
@@ -227,6 +238,9 @@ class ChaosRun:
                 d.kill_service,
                 d.restart_rabbitmq,
                 d.restart_postgres,
+                d.restart_service_while_postgres_is_down,
+                d.restart_service_while_rabbitmq_is_down,
+                d.stop_a_server_while_a_service_starts,
                 d.kill_second_orchestrator,
             ]
         return [
@@ -237,9 +251,15 @@ class ChaosRun:
             d.restart_rabbitmq,
             d.kill_orchestrator,
             d.restart_postgres,
+            d.restart_service_while_postgres_is_down,
+            d.restart_service_while_rabbitmq_is_down,
             d.kill_second_orchestrator,
+            d.stop_a_server_while_a_service_starts,
             d.kill_orchestrator,
+            d.restart_service_while_rabbitmq_is_down,
             d.kill_service,
+            d.restart_service_while_postgres_is_down,
+            d.stop_a_server_while_a_service_starts,
         ]
 
     async def _disrupt(self, http: httpx.AsyncClient, plan: list[PlannedOrder]) -> None:

@@ -1,73 +1,27 @@
-"""Restarting RabbitMQ and Postgres under a running system, and looking into the run's queues.
+"""Stopping and starting RabbitMQ and Postgres under a running system, and looking into the run's
+queues.
 
-The servers may be shared with other test runs on the same machine (`TEST_POSTGRES_URL`,
-`TEST_AMQP_URL`). A real restart would break those runs, so by default (`CHAOS_SERVER_RESTARTS=
-auto`) a server is restarted only when no other test run is found on this machine; otherwise only
-this run's connections are dropped, which is what a restart does to this run's processes, minus
-the seconds the server is away. `always` restarts regardless, `never` only drops connections.
+A chaos run restarts only servers it started itself (devtools.private_servers: its own Postgres
+and RabbitMQ node, the default). On shared servers (`--servers shared`: the machine's, named by
+`TEST_POSTGRES_URL` / `TEST_AMQP_URL`) it never stops or restarts them: it drops this run's
+connections instead, which is what a restart does to this run's processes, minus the seconds the
+server is away, and it skips the faults that need a server to stay down.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import subprocess
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import asyncpg
 
 from devtools.infra import Servers
+from devtools.private_servers import PrivateServers
 
-RESTART_POLICIES = ("auto", "always", "never")
-
-
-def other_test_runs() -> list[str]:
-    """Command lines of test runs (and `make dev` stacks, run by honcho) on this machine that
-    are not this one or its ancestors: restarting the servers under them would break them."""
-    found = subprocess.run(
-        ["pgrep", "-af", r"pytest|tests\.chaos|honcho"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    mine = _ancestors()
-    return [
-        line
-        for line in found.stdout.splitlines()
-        if line.split(" ", 1)[0].isdigit() and int(line.split(" ", 1)[0]) not in mine
-    ]
-
-
-def _ancestors() -> set[int]:
-    pids: set[int] = set()
-    pid = os.getpid()
-    while pid > 1 and pid not in pids:
-        pids.add(pid)
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            break
-        pid = int(stat.rsplit(")", 1)[1].split()[1])  # field 4: the parent's pid
-    return pids
-
-
-def postgres_control() -> tuple[list[str], list[str]] | None:
-    """How to stop and start Postgres: `CHAOS_POSTGRES_STOP` and `CHAOS_POSTGRES_START` (shell
-    commands), else pg_ctlcluster for the machine's one cluster, else None (a Postgres in a
-    container is not restarted, only its connections are terminated)."""
-    stop, start = os.environ.get("CHAOS_POSTGRES_STOP"), os.environ.get("CHAOS_POSTGRES_START")
-    if stop and start:
-        return ["sh", "-c", stop], ["sh", "-c", start]
-    clusters = Path("/etc/postgresql")
-    versions = sorted(p.name for p in clusters.iterdir()) if clusters.is_dir() else []
-    if shutil.which("pg_ctlcluster") and len(versions) == 1:
-        ctl = ["pg_ctlcluster", "--skip-systemctl-redirect", versions[0], "main"]
-        return [*ctl, "stop", "--mode", "fast"], [*ctl, "start"]
-    return None
+SERVER_CHOICES = ("private", "shared")
 
 
 @dataclass
@@ -75,7 +29,11 @@ class ServerControl:
     servers: Servers
     database_url: str  # this run's database
     amqp_url: str  # this run's vhost
-    policy: str = "auto"
+    private: PrivateServers | None = None  # servers this run started and may stop
+
+    @property
+    def can_stop_servers(self) -> bool:
+        return self.private is not None
 
     @property
     def vhost(self) -> str:
@@ -87,48 +45,50 @@ class ServerControl:
             raise RuntimeError("the chaos run needs rabbitmqctl")
         return self.servers.rabbitmqctl
 
-    def _why_not_restart(self, command: list[str] | None) -> str | None:
-        if self.policy == "never":
-            return "CHAOS_SERVER_RESTARTS=never"
-        if command is None:
-            return "no way to restart this server"
-        if self.policy == "auto" and (others := other_test_runs()):
-            return f"{len(others)} other test process(es) use the server"
-        return None
-
     def restart_rabbitmq(self, down_seconds: float) -> tuple[bool, str]:
-        """Stop the RabbitMQ application for `down_seconds`, then start it; or drop this run's
-        connections when a restart is not allowed. (restarted?, what was done)."""
-        ctl = self.rabbitmqctl
-        reason = self._why_not_restart(ctl)
-        if reason is not None:
+        """Stop the private RabbitMQ node for `down_seconds`, then start it; on a shared one,
+        drop this run's connections. (restarted?, what was done)."""
+        if self.private is None:
             self._ctl("close_all_connections", "--vhost", self.vhost, "chaos")
-            return False, f"connections dropped, not restarted: {reason}"
+            return False, "connections dropped: the server is shared, never restarted"
         started = time.monotonic()
-        self._ctl("stop_app")
+        self.stop_rabbitmq()
         try:
             time.sleep(down_seconds)
         finally:
-            self._ctl("start_app")
-            self._ctl("await_startup")
+            self.start_rabbitmq()
         return True, f"down {time.monotonic() - started:.1f}s"
 
     def restart_postgres(self, down_seconds: float) -> tuple[bool, str]:
-        """Stop Postgres for `down_seconds`, then start it; or terminate this run's connections
-        when a restart is not allowed. (restarted?, what was done)."""
-        control = postgres_control()
-        reason = self._why_not_restart(None if control is None else control[0])
-        if reason is not None or control is None:
+        """Stop the private Postgres for `down_seconds`, then start it; on a shared one,
+        terminate this run's connections. (restarted?, what was done)."""
+        if self.private is None:
             asyncio.run(self._terminate_backends())
-            return False, f"connections terminated, not restarted: {reason}"
-        stop, start = control
+            return False, "connections terminated: the server is shared, never restarted"
         started = time.monotonic()
-        subprocess.run(stop, check=True, capture_output=True, timeout=120)
+        self.stop_postgres()
         try:
             time.sleep(down_seconds)
         finally:
-            subprocess.run(start, check=True, capture_output=True, timeout=120)
+            self.start_postgres()
         return True, f"down {time.monotonic() - started:.1f}s"
+
+    def stop_rabbitmq(self) -> None:
+        self._private().rabbitmq.stop()
+
+    def start_rabbitmq(self) -> None:
+        self._private().rabbitmq.start()
+
+    def stop_postgres(self) -> None:
+        self._private().postgres.stop("fast")
+
+    def start_postgres(self) -> None:
+        self._private().postgres.start()
+
+    def _private(self) -> PrivateServers:
+        if self.private is None:
+            raise RuntimeError("only servers this run started may be stopped")
+        return self.private
 
     async def _terminate_backends(self) -> None:
         database = urlsplit(self.database_url).path.lstrip("/")

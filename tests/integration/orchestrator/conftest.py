@@ -18,6 +18,7 @@ from orchestrator.app import create_app
 from orchestrator.settings import OrchestratorSettings
 from servicekit.amqp import Broker
 from servicekit.messages import RESULT_QUEUE
+from servicekit.startup import wait_ready
 
 
 @dataclass
@@ -85,6 +86,7 @@ async def harness(database_url: str, amqp_url: str) -> AsyncIterator[Harness]:
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
+        await wait_ready(app)
         transport = httpx.ASGITransport(app=app)
         broker = Broker(amqp_url)
         await broker.connect()

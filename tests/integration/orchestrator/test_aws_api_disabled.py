@@ -7,6 +7,7 @@ import pytest
 
 from orchestrator.app import create_app
 from orchestrator.settings import OrchestratorSettings
+from servicekit.startup import wait_ready
 
 pytestmark = pytest.mark.integration
 
@@ -15,6 +16,7 @@ async def test_without_keys_every_aws_request_is_refused(database_url: str, amqp
     settings = OrchestratorSettings(database_url=database_url, amqp_url=amqp_url, aws_api_keys="")
     app = create_app(settings)
     async with app.router.lifespan_context(app):
+        await wait_ready(app)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://orchestrator") as api:
             response = await api.post(

@@ -21,6 +21,8 @@ import httpx
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from fastapi import FastAPI
 
+from servicekit.startup import wait_ready
+
 REPLY_TIMEOUT = 15.0
 
 
@@ -32,6 +34,7 @@ def new_id(prefix: str) -> str:
 async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its lifespan entered, and an HTTP client talking to it in-process."""
     async with app.router.lifespan_context(app):
+        await wait_ready(app)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             yield client

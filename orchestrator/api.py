@@ -234,7 +234,7 @@ async def describe_execution(execution_id: str, orchestrator: OrchestratorDep) -
 async def execution_history(
     execution_id: str,
     orchestrator: OrchestratorDep,
-    session: DbSession,
+    request: Request,
     reverseOrder: bool = False,
     limit: Annotated[int | None, Query(ge=1, le=1000, description="events per page")] = None,
     cursor: Annotated[str | None, Query(description="`nextCursor` of the page before")] = None,
@@ -248,10 +248,14 @@ async def execution_history(
         return _json(History(events=[_history_event(event) for event in events]))
     after = _event_cursor(cursor)
     page_size = limit or 100
-    if await queries.execution_row(session, execution_id) is None:
-        raise problem(ExecutionDoesNotExist(f"no execution {execution_id!r}"))
-    # One event more than the page tells whether another page follows.
-    events = await queries.history_page(session, execution_id, after, page_size + 1, reverseOrder)
+    # A session only for pages: the whole history (what web polls) takes the hot path's pool.
+    async with request.app.state.resources.sessions() as session:
+        if await queries.execution_row(session, execution_id) is None:
+            raise problem(ExecutionDoesNotExist(f"no execution {execution_id!r}"))
+        # One event more than the page tells whether another page follows.
+        events = await queries.history_page(
+            session, execution_id, after, page_size + 1, reverseOrder
+        )
     page, more = events[:page_size], len(events) > page_size
     return _json(
         History(

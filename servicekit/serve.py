@@ -8,9 +8,9 @@ from fastapi import FastAPI
 from servicekit.logs import LoggingSettings, configure_logging
 
 # How long an idle keep-alive connection stays open. Longer than any client's own idle expiry
-# (httpx keeps pooled connections 5 s, as uvicorn's default here was): with equal timeouts a
-# client could send on a connection at the instant the server closes it, and an idempotent GET
-# between two services failed with ReadError('') now and then.
+# (web's aiohttp pool keeps connections 15 s, httpx 5 s): with equal timeouts a client could send
+# on a connection at the instant the server closes it, and an idempotent GET between two
+# services failed with ReadError('') now and then.
 KEEP_ALIVE_SECONDS = 75
 
 

@@ -93,5 +93,5 @@ def configure_logging(
     # aio-pika and aiormq log every reconnect attempt at INFO; keep them to warnings.
     for noisy in ("aio_pika", "aiormq"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    # httpx logs every request at INFO: one line per upstream call unless asked for.
+    # httpx (tests, tools) logs every request at INFO: kept to warnings unless asked for.
     logging.getLogger("httpx").setLevel(logging.INFO if access_log else logging.WARNING)

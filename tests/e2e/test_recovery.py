@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from devtools.processes import Stack
-from servicekit.amqp import Broker
+from devtools.queue_reader import QueueReader
 from tests.e2e.orders import available, order_request, place, wait_finished
 
 pytestmark = pytest.mark.e2e
@@ -31,14 +31,11 @@ def take_commands(amqp_url: str, queue: str, count: int, timeout: float = 20) ->
     """The next `count` commands on `queue`: {"token", "state", "body"} each, in order."""
 
     async def take() -> list[dict]:
-        broker = Broker(amqp_url)
-        await broker.connect()
-        try:
-            declared = await broker.declare(queue)
+        async with QueueReader(amqp_url, queue) as reader:
             taken: list[dict] = []
             deadline = time.monotonic() + timeout
             while len(taken) < count:
-                message = await declared.get(no_ack=True, fail=False)
+                message = await reader.get()
                 if message is None:
                     assert time.monotonic() < deadline, f"{len(taken)}/{count} commands on {queue}"
                     await asyncio.sleep(0.1)
@@ -52,8 +49,6 @@ def take_commands(amqp_url: str, queue: str, count: int, timeout: float = 20) ->
                     }
                 )
             return taken
-        finally:
-            await broker.close()
 
     return asyncio.run(take())
 

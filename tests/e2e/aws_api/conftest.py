@@ -22,7 +22,7 @@ import pytest
 from botocore.config import Config
 
 from devtools.processes import ServiceProcess, free_port
-from servicekit.amqp import Broker
+from devtools.queue_reader import QueueReader
 
 ACCESS_KEY = "AKIASTEPWISETEST0001"
 SECRET_KEY = "test-secret-" + uuid.uuid4().hex
@@ -143,19 +143,9 @@ def take_command(amqp_url: str) -> Any:
 
 
 async def _take(amqp_url: str, queue: str, timeout: float) -> Command:
-    broker = Broker(amqp_url)
-    await broker.connect()
-    try:
-        declared = await broker.declare(queue)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            message = await declared.get(no_ack=True, fail=False)
-            if message is not None:
-                return Command(str(message.message_id), json.loads(message.body))
-            await asyncio.sleep(0.05)
-    finally:
-        await broker.close()
-    raise AssertionError(f"no command on {queue} within {timeout}s")
+    async with QueueReader(amqp_url, queue) as reader:
+        message = await reader.next(timeout)
+    return Command(str(message.message_id), json.loads(message.body))
 
 
 def task_machine(queue: str) -> str:

@@ -14,6 +14,7 @@ import pytest
 from aio_pika.abc import AbstractIncomingMessage
 from fastapi import FastAPI
 
+from devtools.queue_reader import QueueReader
 from orchestrator.app import create_app
 from orchestrator.settings import OrchestratorSettings
 from servicekit.amqp import Broker
@@ -26,6 +27,7 @@ class Harness:
     app: FastAPI
     api: httpx.AsyncClient
     broker: Broker
+    amqp_url: str
 
     async def register(self, definition: dict[str, Any]) -> str:
         name = f"sm-{uuid.uuid4().hex[:8]}"
@@ -42,14 +44,9 @@ class Harness:
         return str(response.json()["executionId"])
 
     async def next_command(self, queue: str, timeout: float = 10) -> AbstractIncomingMessage:
-        declared = await self.broker.declare(queue)
-        deadline = asyncio.get_running_loop().time() + timeout
-        while asyncio.get_running_loop().time() < deadline:
-            message = await declared.get(no_ack=True, fail=False)
-            if message is not None:
-                return message
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"no command on {queue} within {timeout}s")
+        # A connection of its own: RabbitMQ may close it over a quorum queue that is starting.
+        async with QueueReader(self.amqp_url, queue) as reader:
+            return await reader.next(timeout)
 
     async def reply(self, body: Any) -> None:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -91,5 +88,5 @@ async def harness(database_url: str, amqp_url: str) -> AsyncIterator[Harness]:
         broker = Broker(amqp_url)
         await broker.connect()
         async with httpx.AsyncClient(transport=transport, base_url="http://orchestrator") as api:
-            yield Harness(app, api, broker)
+            yield Harness(app, api, broker, amqp_url)
         await broker.close()

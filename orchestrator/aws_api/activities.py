@@ -21,7 +21,7 @@ from orchestrator.aws_api import catalog
 from orchestrator.aws_api.arns import Arns, check_name
 from orchestrator.aws_api.context import AwsApi, Operation
 from orchestrator.aws_api.errors import AwsError
-from orchestrator.aws_api.shapes import Request, encode_token, json_text, timestamp
+from orchestrator.aws_api.shapes import Request, json_text, page, timestamp
 from orchestrator.tables import aws_activities
 
 QUEUE_PREFIX = "activity."
@@ -116,10 +116,9 @@ async def list_activities(api: AwsApi, request: Request) -> dict[str, Any]:
         query = query.where(aws_activities.c.name > after)
     async with api.sessions() as session:
         rows = (await session.execute(query)).all()
-    response: dict[str, Any] = {"activities": [_described(api, row) for row in rows[:limit]]}
-    if len(rows) > limit:
-        response["nextToken"] = encode_token("ListActivities", rows[limit - 1].name)
-    return response
+    more = len(rows) > limit
+    activities = [_described(api, row) for row in rows[:limit]]
+    return page("activities", activities, "ListActivities", rows[limit - 1].name if more else None)
 
 
 async def delete_activity(api: AwsApi, request: Request) -> dict[str, Any]:

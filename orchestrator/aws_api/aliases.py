@@ -18,7 +18,7 @@ from orchestrator.aws_api.errors import (
     state_machine_does_not_exist,
     validation,
 )
-from orchestrator.aws_api.shapes import Request, encode_token, timestamp
+from orchestrator.aws_api.shapes import Request, page, timestamp
 
 MAX_ROUTES = 2  # AWS: one version, or two for a canary
 
@@ -148,18 +148,15 @@ async def list_state_machine_aliases(api: AwsApi, request: Request) -> dict[str,
         aliases, more = await alias_catalog.list_aliases(
             session, ref.name, ref.version, after, limit
         )
-    response: dict[str, Any] = {
-        "stateMachineAliases": [
-            {
-                "stateMachineAliasArn": api.arns.state_machine_alias(a.name, a.alias),
-                "creationDate": timestamp(a.created_at),
-            }
-            for a in aliases
-        ]
-    }
-    if more:
-        response["nextToken"] = encode_token("ListStateMachineAliases", aliases[-1].alias)
-    return response
+    listed = [
+        {
+            "stateMachineAliasArn": api.arns.state_machine_alias(a.name, a.alias),
+            "creationDate": timestamp(a.created_at),
+        }
+        for a in aliases
+    ]
+    last = aliases[-1].alias if more else None
+    return page("stateMachineAliases", listed, "ListStateMachineAliases", last)
 
 
 async def update_state_machine_alias(api: AwsApi, request: Request) -> dict[str, Any]:

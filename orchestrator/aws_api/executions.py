@@ -20,8 +20,8 @@ from orchestrator.aws_api.errors import (
 from orchestrator.aws_api.lookups import execution_or_error, machine_or_error
 from orchestrator.aws_api.shapes import (
     Request,
-    encode_token,
     json_text,
+    page,
     parse_json_text,
     timestamp,
 )
@@ -168,10 +168,7 @@ async def list_executions(api: AwsApi, request: Request) -> dict[str, Any]:
                 )
             except ValueError:  # a token of ours whose cursor is not: someone made it up
                 raise AwsError("InvalidToken", "Invalid Token") from None
-    response: dict[str, Any] = {"executions": [_listed(api, row) for row in rows]}
-    if next_cursor is not None:
-        response["nextToken"] = encode_token("ListExecutions", next_cursor)
-    return response
+    return page("executions", [_listed(api, row) for row in rows], "ListExecutions", next_cursor)
 
 
 def _listed(api: AwsApi, row: Any) -> dict[str, Any]:

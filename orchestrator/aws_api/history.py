@@ -12,7 +12,7 @@ from orchestrator.aws_api.arns import Arns
 from orchestrator.aws_api.context import AwsApi
 from orchestrator.aws_api.lookups import execution_or_error
 from orchestrator.aws_api.map_runs import map_run_arn
-from orchestrator.aws_api.shapes import Request, encode_token, json_text, timestamp
+from orchestrator.aws_api.shapes import Request, json_text, page, timestamp
 from orchestrator.engine.aws_history import aws_event
 from orchestrator.tables import history_events
 
@@ -58,7 +58,5 @@ async def get_execution_history(api: AwsApi, request: Request) -> dict[str, Any]
     include_data = request.get("includeExecutionData") is not False
     async with api.sessions() as session:
         rows, more = await events_page(session, execution.execution_id, after, limit, reverse)
-    response: dict[str, Any] = {"events": [render(row, include_data, api.arns) for row in rows]}
-    if more:
-        response["nextToken"] = encode_token("GetExecutionHistory", rows[-1].event_id)
-    return response
+    events = [render(row, include_data, api.arns) for row in rows]
+    return page("events", events, "GetExecutionHistory", rows[-1].event_id if more else None)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from orchestrator.aws_api.arns import Arns
 from orchestrator.aws_api.context import AwsApi, Operation
 from orchestrator.aws_api.lookups import execution_or_error
-from orchestrator.aws_api.shapes import Request, encode_token, timestamp
+from orchestrator.aws_api.shapes import Request, page, timestamp
 from orchestrator.tables import history_events
 
 ENGINE_PREFIX = "arn:aws:states:::mapRun:"  # orchestrator.engine.states.map_
@@ -70,10 +70,8 @@ async def list_map_runs(api: AwsApi, request: Request) -> dict[str, Any]:
         if stopped is not None:
             run["stopDate"] = timestamp(stopped)
         runs.append(run)
-    response: dict[str, Any] = {"mapRuns": runs}
-    if len(started) > limit:
-        response["nextToken"] = encode_token("ListMapRuns", started[limit - 1].event_id)
-    return response
+    more = len(started) > limit
+    return page("mapRuns", runs, "ListMapRuns", started[limit - 1].event_id if more else None)
 
 
 OPERATIONS: dict[str, Operation] = {"ListMapRuns": list_map_runs}

@@ -105,6 +105,15 @@ def encode_token(kind: str, position: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps([kind, position]).encode()).decode()
 
 
+def page(key: str, items: list[Any], operation: str, next_position: Any = None) -> dict[str, Any]:
+    """A List* answer: `items` under `key`, and a nextToken when another page follows
+    (`next_position`: where it starts; None on the last page)."""
+    response: dict[str, Any] = {key: items}
+    if next_position is not None:
+        response["nextToken"] = encode_token(operation, next_position)
+    return response
+
+
 def decode_token(token: str, kind: str) -> Any:
     try:
         found_kind, position = json.loads(base64.urlsafe_b64decode(token.encode()))

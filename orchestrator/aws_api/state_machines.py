@@ -20,8 +20,8 @@ from orchestrator.aws_api.errors import AwsError, state_machine_does_not_exist, 
 from orchestrator.aws_api.lookups import execution_or_error, machine_or_error
 from orchestrator.aws_api.shapes import (
     Request,
-    encode_token,
     json_text,
+    page,
     parse_json_text,
     timestamp,
 )
@@ -196,20 +196,16 @@ async def list_state_machines(api: AwsApi, request: Request) -> dict[str, Any]:
     limit, after = request.page_size(), request.next_token("ListStateMachines")
     async with api.sessions() as session:
         machines, more = await catalog.list_machines(session, api.registry, after, limit)
-    response: dict[str, Any] = {
-        "stateMachines": [
-            {
-                "stateMachineArn": api.arns.state_machine(machine.name),
-                "name": machine.name,
-                "type": machine.type,
-                "creationDate": timestamp(machine.created_at),
-            }
-            for machine in machines
-        ]
-    }
-    if more:
-        response["nextToken"] = encode_token("ListStateMachines", machines[-1].name)
-    return response
+    listed = [
+        {
+            "stateMachineArn": api.arns.state_machine(machine.name),
+            "name": machine.name,
+            "type": machine.type,
+            "creationDate": timestamp(machine.created_at),
+        }
+        for machine in machines
+    ]
+    return page("stateMachines", listed, "ListStateMachines", machines[-1].name if more else None)
 
 
 async def delete_state_machine(api: AwsApi, request: Request) -> dict[str, Any]:
@@ -250,18 +246,15 @@ async def list_state_machine_versions(api: AwsApi, request: Request) -> dict[str
     async with api.sessions() as session:
         await machine_or_error(api, session, ref.name)
         versions, more = await catalog.list_versions(session, ref.name, before, limit)
-    response: dict[str, Any] = {
-        "stateMachineVersions": [
-            {
-                "stateMachineVersionArn": api.arns.state_machine_version(ref.name, v.version),
-                "creationDate": timestamp(v.created_at),
-            }
-            for v in versions
-        ]
-    }
-    if more:
-        response["nextToken"] = encode_token("ListStateMachineVersions", versions[-1].version)
-    return response
+    listed = [
+        {
+            "stateMachineVersionArn": api.arns.state_machine_version(ref.name, v.version),
+            "creationDate": timestamp(v.created_at),
+        }
+        for v in versions
+    ]
+    last = versions[-1].version if more else None
+    return page("stateMachineVersions", listed, "ListStateMachineVersions", last)
 
 
 async def delete_state_machine_version(api: AwsApi, request: Request) -> dict[str, Any]:

@@ -218,7 +218,9 @@ def test_heartbeats_extend_the_deadline_until_they_stop(
     definition = task_machine(
         queue,
         TimeoutSeconds=60,
-        HeartbeatSeconds=2,
+        # Wide enough that reading the command (a quorum queue's first basic.get can need a
+        # reconnect) does not use up the first heartbeat's window: CI saw 2 s expire.
+        HeartbeatSeconds=4,
         Catch=[
             {"ErrorEquals": ["States.HeartbeatTimeout"], "ResultPath": "$.error", "Next": "Gone"}
         ],
@@ -229,15 +231,15 @@ def test_heartbeats_extend_the_deadline_until_they_stop(
     execution_id = start(orchestrator, definition, {})
     [command] = take_commands(amqp_url, queue, 1)
 
-    # Twice as long as HeartbeatSeconds, with a heartbeat every second: still running.
-    for _ in range(4):
+    # Longer than HeartbeatSeconds, with a heartbeat every second: still running.
+    for _ in range(6):
         beat = orchestrator.post("/tasks/heartbeat", json={"taskToken": command["token"]})
         assert beat.status_code == 200, beat.text
         time.sleep(1)
     assert orchestrator.get(f"/executions/{execution_id}").json()["status"] == "RUNNING"
 
     # Silence: the heartbeat timer fires, the Catch takes States.HeartbeatTimeout.
-    execution = wait_status(orchestrator, execution_id, "SUCCEEDED", timeout=10)
+    execution = wait_status(orchestrator, execution_id, "SUCCEEDED", timeout=12)
     assert execution["output"]["error"]["Error"] == "States.HeartbeatTimeout"
     assert "TaskTimedOut" in history_types(orchestrator, execution_id)
 

@@ -49,6 +49,7 @@ test: lint
 dev: install
 	$(BIN)/python -m scripts.ensure_database "$$DATABASE_URL"
 	$(BIN)/python -m scripts.ensure_aws_keys .env
+	$(BIN)/python -m scripts.ensure_api_token .env
 	$(BIN)/python -m devtools.supervise Procfile
 
 conformance: install

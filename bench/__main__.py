@@ -288,7 +288,7 @@ async def store_phase(args: argparse.Namespace, stack: Any, database_url: str) -
 
     web = stack.url("web")
     inventory = stack.url("inventory_service")
-    skus = await store.restock(web, inventory, args.orders)
+    skus = await store.restock(web, inventory, args.orders, stack.auth_headers)
     before = await store.database_size(database_url)
     pids = store.stack_pids(stack)
     with store.MemorySampler(pids) as memory, CpuMeter(pids | {"driver": os.getpid()}) as cpu:
@@ -306,7 +306,7 @@ async def store_phase(args: argparse.Namespace, stack: Any, database_url: str) -
         rate = (closed_figures["per_second"] or 0) / 2
         if rate > 0 and (args.open_orders or args.open_seconds > 0):
             count = args.open_orders or max(1, round(rate * args.open_seconds))
-            await store.restock(web, inventory, count)
+            await store.restock(web, inventory, count, stack.auth_headers)
             opened, open_seconds, peak = await store.open_loop(web, skus, rate, count)
             result["open_rate"] = rate
             result["open"] = {

@@ -18,6 +18,7 @@ from typing import Any
 
 import asyncpg
 
+from bench import env
 from bench.echo import QUEUE
 from bench.http_client import HttpClient
 from bench.progress import bar
@@ -64,15 +65,16 @@ def start_orchestrators(
     processes = []
     for n in range(count):
         port = free_port()
-        env = {
+        variables = {
             **os.environ,
+            "API_TOKEN": env.API_TOKEN,
             "DATABASE_URL": database_url,
             "AMQP_URL": amqp_url,
             "ORCHESTRATOR_PORT": str(port),
             "WORKFLOWS_DIR": str(workflows),
             "LOG_LEVEL": "WARNING",
         }
-        process = ServiceProcess("orchestrator", port, env, workdir / f"{label}-{n}.log")
+        process = ServiceProcess("orchestrator", port, variables, workdir / f"{label}-{n}.log")
         processes.append(process)
         process.start()
         process.wait_healthy()
@@ -120,7 +122,7 @@ async def run_engine(
         gate = asyncio.Semaphore(concurrency)
         # The lean client (bench/http_client.py), not httpx: the driver shares the cores with
         # what it measures, so its own CPU per execution lowers the figures.
-        clients = [HttpClient(url, concurrency) for url in urls]
+        clients = [HttpClient(url, concurrency, env.AUTH_HEADERS) for url in urls]
         try:
             began = time.time()
 

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 from collections.abc import Iterator
 
 from devtools import infra
 
 LOCAL_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 LOCAL_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+# The API_TOKEN of the processes a run starts (servicekit.auth), and what its clients send.
+API_TOKEN = secrets.token_urlsafe(32)
+AUTH_HEADERS = {"Authorization": f"Bearer {API_TOKEN}"}
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,11 +31,14 @@ class Head:
     close: bool  # the server will close the connection after this response
 
 
-def encode_request(host: str, path: str, body: bytes) -> bytes:
-    """The bytes of `POST path` with a JSON body."""
+def encode_request(
+    host: str, path: str, body: bytes, headers: Mapping[str, str] | None = None
+) -> bytes:
+    """The bytes of `POST path` with a JSON body (and `headers`, Authorization say)."""
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     return (
         f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
+        f"{extra}Content-Length: {len(body)}\r\n\r\n"
     ).encode("latin-1") + body
 
 
@@ -91,7 +95,7 @@ class HttpClient:
     requests in flight (the engine driver's semaphore sees to that); beyond it, extra
     connections are opened and closed after use."""
 
-    def __init__(self, base_url: str, size: int) -> None:
+    def __init__(self, base_url: str, size: int, headers: Mapping[str, str] | None = None) -> None:
         parts = urlsplit(base_url)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"http://host[:port] expected, not {base_url!r}")
@@ -99,6 +103,7 @@ class HttpClient:
         self.port = parts.port or 80
         self.host_header = parts.netloc
         self.size = size
+        self.headers = dict(headers or {})
         self.idle: list[Connection] = []
 
     async def _open(self) -> Connection:
@@ -120,7 +125,7 @@ class HttpClient:
 
     async def post_json(self, path: str, body: Any) -> tuple[int, Any]:
         """(status, parsed JSON body) of `POST path` with `body` as JSON."""
-        request = encode_request(self.host_header, path, json.dumps(body).encode())
+        request = encode_request(self.host_header, path, json.dumps(body).encode(), self.headers)
         connection = self._checkout()
         reused = connection is not None
         if connection is None:

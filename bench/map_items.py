@@ -27,6 +27,7 @@ from typing import Any
 
 import asyncpg
 
+from bench import env
 from bench.echo import QUEUE
 from bench.http_client import HttpClient
 from bench.progress import bar
@@ -96,7 +97,7 @@ async def run_one(
         wal_before = await wal_position(connection)
         body = {"stateMachineName": MACHINE, "name": uuid.uuid4().hex, "input": {}}
         body["input"] = {"items": list(range(size))}
-        async with HttpClient(url, 1) as client:
+        async with HttpClient(url, 1, env.AUTH_HEADERS) as client:
             began = time.time()
             async with asyncio.timeout(600):
                 code, answer = await client.post_json("/executions", body)

@@ -107,9 +107,14 @@ class Shop:
             return
 
 
-async def restock(web_url: str, inventory_url: str, orders: int) -> list[str]:
-    """Enough stock on every product for `orders` orders of one unit spread over them."""
-    async with aiohttp.ClientSession(timeout=TIMEOUT, raise_for_status=True) as client:
+async def restock(
+    web_url: str, inventory_url: str, orders: int, headers: dict[str, str]
+) -> list[str]:
+    """Enough stock on every product for `orders` orders of one unit spread over them
+    (`headers` bear the API token that restocking needs)."""
+    async with aiohttp.ClientSession(
+        timeout=TIMEOUT, raise_for_status=True, headers=headers
+    ) as client:
         async with client.get(f"{web_url}/products") as response:
             products = await response.json()
         skus = sorted(p["sku"] for p in products)

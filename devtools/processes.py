@@ -7,6 +7,7 @@ Each process gets free ports and this run's database and vhost; its output goes 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -100,13 +101,17 @@ class ServiceProcess:
 @dataclass
 class Stack:
     services: dict[str, ServiceProcess]
+    # This stack's API_TOKEN (servicekit.auth): a new one per stack unless given as a variable.
+    api_token: str
 
     @classmethod
     def create(cls, database_url: str, amqp_url: str, log_dir: Path, **variables: str) -> Stack:
         """`variables` are more environment variables of every process (LOG_FORMAT="json")."""
         ports = {package: free_port() for package in SERVICES}
+        api_token = variables.pop("API_TOKEN", None) or secrets.token_urlsafe(32)
         env = {
             **os.environ,
+            "API_TOKEN": api_token,
             "DATABASE_URL": database_url,
             "AMQP_URL": amqp_url,
             "LOG_LEVEL": "INFO",
@@ -119,8 +124,14 @@ class Stack:
             {
                 package: ServiceProcess(package, ports[package], env, log_dir / f"{package}.log")
                 for package in SERVICES
-            }
+            },
+            api_token,
         )
+
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        """What a client of the services' protected APIs sends."""
+        return {"Authorization": f"Bearer {self.api_token}"}
 
     def start(self) -> None:
         # The orchestrator first: it declares the result queue the services reply to.

@@ -16,7 +16,9 @@ from orchestrator.aws_api.arns import Arns
 from orchestrator.aws_api.context import AwsApi
 from orchestrator.aws_api.protocol import router as aws_router
 from orchestrator.aws_api.sigv4 import Verifier, parse_keys
+from orchestrator.console.routes import PUBLIC_ROUTES as CONSOLE_ROUTES
 from orchestrator.console.routes import install_console
+from orchestrator.console.sessions import ConsoleSessions
 from orchestrator.entropy import SecureEntropy
 from orchestrator.gauges import BacklogGauges
 from orchestrator.loops import ResultConsumer, TimerLoop
@@ -27,12 +29,15 @@ from orchestrator.service import Orchestrator
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.tables import SCHEMA
 from orchestrator.views_api import router as views_router
+from servicekit.auth import Public, require_token
 from servicekit.http import create_service_app
 from servicekit.messages import RESULT_QUEUE
 from servicekit.resources import Resources
 from servicekit.startup import Startup, connecting_in_background
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# AWS's API has its own authentication, as AWS does it: Signature Version 4 (aws_api.sigv4).
+AWS_API_ROUTE = Public("POST", "/")
 
 
 def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
@@ -111,11 +116,19 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
     def lifespan(app: FastAPI) -> contextlib.AbstractAsyncContextManager[None]:
         return connecting_in_background(app, "orchestrator", connect)
 
-    app = create_service_app("stepwise orchestrator", lifespan)
+    api_token = require_token(config.api_token_value())
+    sessions = ConsoleSessions.for_token(api_token)
+    app = create_service_app(
+        "stepwise orchestrator",
+        lifespan,
+        api_token=api_token,
+        public=(AWS_API_ROUTE, *CONSOLE_ROUTES),
+        sessions=sessions,
+    )
     app.include_router(router)
     app.include_router(aws_router)
     app.include_router(views_router)
-    install_console(app)
+    install_console(app, api_token, sessions)
     return app
 
 

@@ -3,25 +3,14 @@ the orchestrator's AWS API refuses every request without a key."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import string
 import sys
 from pathlib import Path
 
+from scripts.env_file import has_value, put_value
+
 VARIABLE = "AWS_API_KEYS"
-
-
-def has_keys(env_file: Path) -> bool:
-    if os.environ.get(VARIABLE, "").strip():
-        return True
-    if not env_file.exists():
-        return False
-    for line in env_file.read_text().splitlines():
-        name, sep, value = line.partition("=")
-        if sep and name.strip() == VARIABLE and value.strip().strip("'\""):
-            return True
-    return False
 
 
 def new_key_pair() -> tuple[str, str]:
@@ -32,18 +21,10 @@ def new_key_pair() -> tuple[str, str]:
 
 
 def ensure_aws_keys(env_file: Path) -> None:
-    if has_keys(env_file):
+    if has_value(env_file, VARIABLE):
         return
     key_id, secret = new_key_pair()
-    line = f"{VARIABLE}={key_id}:{secret}"
-    lines = env_file.read_text().splitlines() if env_file.exists() else []
-    # An empty `AWS_API_KEYS=` (as .env.example has it) is filled in where it stands.
-    empty = [n for n, text in enumerate(lines) if text.partition("=")[0].strip() == VARIABLE]
-    if empty:
-        lines[empty[0]] = line
-    else:
-        lines.append(line)
-    env_file.write_text("\n".join(lines) + "\n")
+    put_value(env_file, VARIABLE, f"{key_id}:{secret}")
     print(f"wrote an AWS access key to {env_file} ({VARIABLE}): key id {key_id}, secret there")
 
 

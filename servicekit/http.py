@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
 
@@ -12,6 +12,14 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.auth import (
+    PUBLIC_OPERATIONS,
+    ApiTokenAuth,
+    Public,
+    Sessions,
+    mark_openapi,
+    require_token,
+)
 from servicekit.docs import install_offline_docs
 from servicekit.metrics import RequestMetrics
 from servicekit.not_ready import NotReadyGate
@@ -71,11 +79,36 @@ async def metrics(request: Request) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-def create_service_app(title: str, lifespan: Lifespan, **kwargs: Any) -> FastAPI:
+def create_service_app(
+    title: str,
+    lifespan: Lifespan,
+    *,
+    api_token: str | None,
+    public: Sequence[Public] = (),
+    sessions: Sessions | None = None,
+    **kwargs: Any,
+) -> FastAPI:
+    """A service's app. Every route needs `api_token` (servicekit.auth) but /healthz, /metrics,
+    the OpenAPI pages and the routes in `public`; without a token the service does not start."""
+    token = require_token(api_token)  # here, not when the first request builds the middleware
     app = FastAPI(title=title, lifespan=lifespan, docs_url=None, redoc_url=None, **kwargs)
+    everyone = (*PUBLIC_OPERATIONS, *public)
     app.add_middleware(RequestMetrics)
+    app.add_middleware(ApiTokenAuth, token=token, public=everyone, sessions=sessions)
     install_offline_docs(app)
     install_problem_handlers(app)
     app.add_middleware(NotReadyGate)
     app.include_router(ops_router)
+    _mark_openapi_security(app, everyone)
     return app
+
+
+def _mark_openapi_security(app: FastAPI, public: Sequence[Public]) -> None:
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = mark_openapi(build(), public)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,10 +14,21 @@ def async_database_url(url: str) -> str:
     raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {url.split(':', 1)[0]}://...")
 
 
-class ServiceSettings(BaseSettings):
-    """Configuration from the environment (and `.env` when present)."""
+class ApiTokenSetting(BaseSettings):
+    """API_TOKEN: the secret every request outside a service's public routes must bear
+    (servicekit.auth). Optional here so that settings load; a service will not start without
+    it (servicekit.auth.require_token says how to make one)."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    api_token: SecretStr | None = None
+
+    def api_token_value(self) -> str | None:
+        return self.api_token.get_secret_value() if self.api_token is not None else None
+
+
+class ServiceSettings(ApiTokenSetting):
+    """Configuration from the environment (and `.env` when present)."""
 
     database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"

@@ -40,10 +40,10 @@ class WorkerService:
 
 def create_worker_app(service: WorkerService, settings: Callable[[], ServiceSettings]) -> FastAPI:
     """The app connects and starts consuming only when its lifespan starts (never at import)."""
+    config = settings()
 
     @asynccontextmanager
     async def connect(startup: Startup) -> AsyncIterator[None]:
-        config = settings()
         resources = await Resources.open(
             config, startup, migrations_dir=service.migrations_dir, schema=service.schema
         )
@@ -69,7 +69,7 @@ def create_worker_app(service: WorkerService, settings: Callable[[], ServiceSett
     def lifespan(app: FastAPI) -> AbstractAsyncContextManager[None]:
         return connecting_in_background(app, service.name, connect)
 
-    app = create_service_app(service.name, lifespan)
+    app = create_service_app(service.name, lifespan, api_token=config.api_token_value())
     app.include_router(service.router)
     return app
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
+from servicekit.auth import Public
 from servicekit.http import create_service_app
 from servicekit.problems import problem_response
 from web.body_guard import JsonBodyGuard
@@ -34,6 +35,18 @@ from web.upstream import Upstream
 DESCRIPTION = """The shop's public API. Products come from inventory's catalog; an order is an
 execution of the `order-fulfillment` workflow (charge, hold the items, ship; undo on failure).
 Every error is `application/problem+json` (RFC 9457)."""
+
+# The shop is open to everyone: its catalogue, placing an order, and one order (its id is the
+# capability to see it), with the pages. The list of all orders is not.
+PUBLIC_ROUTES = (
+    Public("GET", "/products"),
+    Public("POST", "/orders"),
+    Public("GET", "/orders/{order_id}"),
+    Public("GET", "/"),
+    Public("GET", "/shop"),
+    Public("GET", "/shop/orders/{order_id}"),
+    Public("GET", "/shop/assets/{asset:path}"),
+)
 
 _STATUS: dict[type[WebError], int] = {
     InvalidCursor: 400,
@@ -96,24 +109,32 @@ def create_app(
     """The app. Real HTTP clients are opened in the lifespan unless `orchestrator` and
     `catalog` are given (tests pass fakes)."""
     config = settings or WebSettings()
+    token = config.api_token_value()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             timeout = config.upstream_timeout_seconds
             if orchestrator is None:
-                upstream = Upstream("orchestrator", config.orchestrator_url, timeout)
+                upstream = Upstream("orchestrator", config.orchestrator_url, timeout, token)
                 app.state.orchestrator = OrchestratorClient(
                     await stack.enter_async_context(upstream)
                 )
             if catalog is None:
-                upstream = Upstream("inventory", config.inventory_url, timeout)
+                upstream = Upstream("inventory", config.inventory_url, timeout, token)
                 inventory = CatalogClient(await stack.enter_async_context(upstream))
                 app.state.catalog = CachedCatalog(inventory, config.catalog_cache_seconds)
             app.state.resources = Upstreams(app.state.orchestrator, app.state.catalog)
             yield
 
-    app = create_service_app("stepwise shop", lifespan, version="0.1.0", description=DESCRIPTION)
+    app = create_service_app(
+        "stepwise shop",
+        lifespan,
+        api_token=token,
+        public=PUBLIC_ROUTES,
+        version="0.1.0",
+        description=DESCRIPTION,
+    )
     _install_error_handlers(app)
     app.add_middleware(JsonBodyGuard, max_bytes=config.max_body_bytes)
     app.include_router(router)

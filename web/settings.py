@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from servicekit.settings import ApiTokenSetting
 
 
-class WebSettings(BaseSettings):
+class WebSettings(ApiTokenSetting):
     """Read from `WEB_PORT`, `ORCHESTRATOR_URL`, `INVENTORY_URL`, ... (and `.env` when present)."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")

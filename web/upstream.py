@@ -41,15 +41,21 @@ class UpstreamResponse:
 class Upstream:
     """A service's base URL and the connections to it. Open with `async with`."""
 
-    def __init__(self, name: str, base_url: str, timeout_seconds: float) -> None:
+    def __init__(
+        self, name: str, base_url: str, timeout_seconds: float, api_token: str | None = None
+    ) -> None:
         self.name = name
+        # Sent on every call but the health probe: the services' APIs need it (servicekit.auth).
+        self._headers = {"Authorization": f"Bearer {api_token}"} if api_token else {}
         self._base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Upstream:
         connector = aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS)
-        self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
+        self._session = aiohttp.ClientSession(
+            connector=connector, timeout=self._timeout, headers=self._headers
+        )
         return self
 
     async def __aexit__(self, *_: object) -> None:

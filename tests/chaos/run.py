@@ -123,7 +123,7 @@ class ChaosRun:
             f"chaos: {s.orders} orders at {s.rate}/s, seed {s.seed}, "
             f"{'full' if s.full else 'short'} disruptions, {s.servers} servers"
         )
-        async with httpx.AsyncClient(timeout=10) as http:
+        async with httpx.AsyncClient(timeout=10, headers=self.stack.auth_headers) as http:
             items = await get_json(http, f"{self.urls.inventory}/items")
             initial = {item["sku"]: item["available"] for item in items}
             plan = plan_orders(s.orders, sorted(initial), self.rng)
@@ -219,7 +219,7 @@ class ChaosRun:
             "inventory.commands": "inventory_service",
             "orchestrator.results": "orchestrator",
         }
-        async with httpx.AsyncClient(timeout=10) as http:
+        async with httpx.AsyncClient(timeout=10, headers=self.stack.auth_headers) as http:
             for queue, count in Counter(queue for queue, _ in POISON).items():
                 url = self.stack.url(consumers[queue])
                 metrics = (await http.get(f"{url}/metrics")).text

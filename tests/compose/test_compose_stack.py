@@ -4,6 +4,7 @@ Needs a Docker engine; where none answers, the test is skipped and says so."""
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from devtools.infra import docker_available
+from scripts.env_file import put_value
 from tests.e2e.orders import order_request
 
 pytestmark = pytest.mark.compose
@@ -30,6 +32,8 @@ def compose_web() -> Iterator[str]:
     created = not env_file.exists()
     if created:
         shutil.copy(ROOT / ".env.example", env_file)
+        # The services refuse .env.example's placeholder token.
+        put_value(env_file, "API_TOKEN", secrets.token_urlsafe(32))
     try:
         with DockerCompose(ROOT, build=True, wait=True) as stack:
             host = stack.get_service_host("web", 8000)

@@ -29,7 +29,11 @@ def stack(
 
 @contextlib.contextmanager
 def client_for(stack: Stack, package: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.url(package), timeout=10) as client:
+    """A client that bears the stack's API token, as an operator's or another service's would.
+    The shop's public routes answer it as they answer anyone."""
+    with httpx.Client(
+        base_url=stack.url(package), timeout=10, headers=stack.auth_headers
+    ) as client:
         yield client
 
 

@@ -118,7 +118,8 @@ def test_no_task_token_reaches_a_log_line(stack: Stack, web: httpx.Client) -> No
     order_id = place(web, order_request(sku))
     wait_finished(web, order_id)
     history = httpx.get(
-        f"{stack.url('orchestrator')}/executions/order-fulfillment:{order_id}/history"
+        f"{stack.url('orchestrator')}/executions/order-fulfillment:{order_id}/history",
+        headers=stack.auth_headers,
     ).json()
     tokens = {
         json.loads(event["details"]["parameters"])["taskToken"]
@@ -129,6 +130,7 @@ def test_no_task_token_reaches_a_log_line(stack: Stack, web: httpx.Client) -> No
     for service in stack.services.values():
         text = service.log_path.read_text(errors="replace")
         assert not [token for token in tokens if token in text], service.package
+        assert stack.api_token not in text, f"{service.package} logged the API token"
 
 
 def _events(history: Any) -> list[dict]:
@@ -141,7 +143,11 @@ def _events(history: Any) -> list[dict]:
 def place_batch(stack: Stack, web: httpx.Client, count: int) -> list[str]:
     """`count` orders, happy and declined alike, placed a few at a time, all finished."""
     sku = stocked_product(web)["sku"]
-    httpx.post(f"{stack.url('inventory_service')}/items/{sku}/restock", json={"quantity": count})
+    httpx.post(
+        f"{stack.url('inventory_service')}/items/{sku}/restock",
+        json={"quantity": count},
+        headers=stack.auth_headers,
+    )
 
     def one(i: int) -> str:
         token = "tok_chargeDeclined" if i % 5 == 0 else "tok_visa"

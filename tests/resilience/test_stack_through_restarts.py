@@ -38,7 +38,7 @@ def stack(
 
 @pytest.fixture(scope="module")
 def web(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.url("web"), timeout=10) as client:
+    with httpx.Client(base_url=stack.url("web"), timeout=10, headers=stack.auth_headers) as client:
         yield client
 
 

@@ -21,6 +21,10 @@ def _one_service(package: str, database_url: str, amqp_url: str, logs: Path) -> 
     return Stack.create(database_url, amqp_url, logs).services[package]
 
 
+def _auth(service: ServiceProcess) -> dict[str, str]:
+    return {"Authorization": f"Bearer {service.env['API_TOKEN']}"}
+
+
 def _health(service: ServiceProcess) -> tuple[int, dict[str, str]]:
     response = httpx.get(f"{service.url}/healthz", timeout=2)
     return response.status_code, response.json()
@@ -56,7 +60,9 @@ def test_a_service_started_while_postgres_is_down_comes_up_when_it_returns(
     try:
         body = _wait_for_health(payment, "database")
         assert body["database"].startswith("unavailable")
-        refused = httpx.get(f"{payment.url}/payments", params={"order_id": "x"}, timeout=2)
+        refused = httpx.get(
+            f"{payment.url}/payments", params={"order_id": "x"}, headers=_auth(payment), timeout=2
+        )
         assert refused.status_code == 503
         assert refused.headers["content-type"] == "application/problem+json"
         assert int(refused.headers["retry-after"]) > 0
@@ -65,7 +71,9 @@ def test_a_service_started_while_postgres_is_down_comes_up_when_it_returns(
         assert payment.running
         servers_up.postgres.start()
         payment.wait_healthy(WAIT_SECONDS)
-        found = httpx.get(f"{payment.url}/payments", params={"order_id": "x"}, timeout=5)
+        found = httpx.get(
+            f"{payment.url}/payments", params={"order_id": "x"}, headers=_auth(payment), timeout=5
+        )
         assert found.status_code == 200
         assert "waiting for database (attempt 1 failed" in payment.log_path.read_text()
     finally:
@@ -88,6 +96,7 @@ def test_a_service_started_while_rabbitmq_is_down_comes_up_when_it_returns(
         assert inventory.running
         servers_up.rabbitmq.start()
         inventory.wait_healthy(WAIT_SECONDS)
-        assert httpx.get(f"{inventory.url}/items", timeout=5).status_code == 200
+        items = httpx.get(f"{inventory.url}/items", headers=_auth(inventory), timeout=5)
+        assert items.status_code == 200
     finally:
         inventory.stop()

@@ -23,6 +23,7 @@ from botocore.config import Config
 
 from devtools.processes import ServiceProcess, free_port
 from devtools.queue_reader import QueueReader
+from tests.api_token import API_TOKEN
 
 ACCESS_KEY = "AKIASTEPWISETEST0001"
 SECRET_KEY = "test-secret-" + uuid.uuid4().hex
@@ -38,6 +39,9 @@ def orchestrator_url(
     port = free_port()
     env = {
         **os.environ,
+        # The AWS API (POST /) is signed with SigV4, not the bearer token; a service still
+        # does not start without one.
+        "API_TOKEN": API_TOKEN,
         "DATABASE_URL": database_url,
         "AMQP_URL": amqp_url,
         "ORCHESTRATOR_PORT": str(port),

@@ -10,7 +10,9 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from devtools.processes import Stack
@@ -40,9 +42,24 @@ def browser(stack: Stack) -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+@pytest.fixture(scope="package")
+def console_cookies(stack: Stack) -> list[dict[str, Any]]:
+    """A console session, signed in once with the stack's API token (the sign-in page itself
+    is tested in test_console_sign_in.py), as cookies for a browser context."""
+    answer = httpx.post(
+        f"{stack.url('orchestrator')}/console/session", json={"token": stack.api_token}
+    )
+    assert answer.status_code == 204, answer.text
+    return [
+        {"name": cookie.name, "value": cookie.value or "", "url": stack.url("orchestrator")}
+        for cookie in answer.cookies.jar
+    ]
+
+
+def _new_page(browser: Browser, cookies: list[dict[str, Any]]) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if cookies:
+        context.add_cookies(cookies)  # type: ignore[arg-type]
     opened = context.new_page()
     # Everything must come from the project itself: a request to anywhere else fails the test.
     outside: list[str] = []
@@ -59,6 +76,18 @@ def page(browser: Browser) -> Iterator[Page]:
     yield opened
     context.close()
     assert not outside, f"the page asked for assets outside the project: {outside}"
+
+
+@pytest.fixture
+def page(browser: Browser, console_cookies: list[dict[str, Any]]) -> Iterator[Page]:
+    """A page of a browser signed in to the console."""
+    yield from _new_page(browser, console_cookies)
+
+
+@pytest.fixture
+def anonymous_page(browser: Browser) -> Iterator[Page]:
+    """A page of a browser that has never signed in."""
+    yield from _new_page(browser, [])
 
 
 def screenshot(page: Page, name: str) -> Path:

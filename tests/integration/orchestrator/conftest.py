@@ -20,6 +20,7 @@ from orchestrator.settings import OrchestratorSettings
 from servicekit.amqp import Broker
 from servicekit.messages import RESULT_QUEUE
 from servicekit.startup import wait_ready
+from tests.api_token import API_TOKEN, AUTH_HEADERS
 
 
 @dataclass
@@ -77,6 +78,7 @@ async def harness(database_url: str, amqp_url: str) -> AsyncIterator[Harness]:
     settings = OrchestratorSettings(
         database_url=database_url,
         amqp_url=amqp_url,
+        api_token=API_TOKEN,
         timer_poll_seconds=0.05,
         outbox_poll_seconds=0.2,
         outbox_grace_seconds=0.5,
@@ -87,6 +89,8 @@ async def harness(database_url: str, amqp_url: str) -> AsyncIterator[Harness]:
         transport = httpx.ASGITransport(app=app)
         broker = Broker(amqp_url)
         await broker.connect()
-        async with httpx.AsyncClient(transport=transport, base_url="http://orchestrator") as api:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://orchestrator", headers=AUTH_HEADERS
+        ) as api:
             yield Harness(app, api, broker, amqp_url)
         await broker.close()

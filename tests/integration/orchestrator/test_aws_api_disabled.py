@@ -8,12 +8,15 @@ import pytest
 from orchestrator.app import create_app
 from orchestrator.settings import OrchestratorSettings
 from servicekit.startup import wait_ready
+from tests.api_token import API_TOKEN
 
 pytestmark = pytest.mark.integration
 
 
 async def test_without_keys_every_aws_request_is_refused(database_url: str, amqp_url: str) -> None:
-    settings = OrchestratorSettings(database_url=database_url, amqp_url=amqp_url, aws_api_keys="")
+    settings = OrchestratorSettings(
+        database_url=database_url, amqp_url=amqp_url, aws_api_keys="", api_token=API_TOKEN
+    )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         await wait_ready(app)

@@ -8,6 +8,7 @@ import asyncpg
 import httpx
 import pytest
 
+from tests.api_token import API_TOKEN
 from tests.integration.services.harness import Orchestrator, new_id, running
 
 
@@ -16,7 +17,7 @@ async def payment(database_url: str, amqp_url: str) -> AsyncIterator[httpx.Async
     from payment_service.app import create_app
     from payment_service.settings import PaymentSettings
 
-    settings = PaymentSettings(database_url=database_url, amqp_url=amqp_url)
+    settings = PaymentSettings(database_url=database_url, amqp_url=amqp_url, api_token=API_TOKEN)
     async with running(create_app(settings)) as client:
         yield client
 
@@ -33,7 +34,7 @@ async def inventory(database_url: str, amqp_url: str) -> AsyncIterator[httpx.Asy
     from inventory_service.app import create_app
     from inventory_service.settings import InventorySettings
 
-    settings = InventorySettings(database_url=database_url, amqp_url=amqp_url)
+    settings = InventorySettings(database_url=database_url, amqp_url=amqp_url, api_token=API_TOKEN)
     async with running(create_app(settings)) as client:
         yield client
 
@@ -70,7 +71,7 @@ async def shipping(database_url: str, amqp_url: str) -> AsyncIterator[httpx.Asyn
     from shipping_service.app import create_app
     from shipping_service.settings import ShippingSettings
 
-    settings = ShippingSettings(database_url=database_url, amqp_url=amqp_url)
+    settings = ShippingSettings(database_url=database_url, amqp_url=amqp_url, api_token=API_TOKEN)
     async with running(create_app(settings)) as client:
         yield client
 

@@ -22,6 +22,7 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from fastapi import FastAPI
 
 from servicekit.startup import wait_ready
+from tests.api_token import AUTH_HEADERS
 
 REPLY_TIMEOUT = 15.0
 
@@ -36,7 +37,9 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with app.router.lifespan_context(app):
         await wait_ready(app)
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://service", headers=AUTH_HEADERS
+        ) as client:
             yield client
 
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from servicekit import startup as startup_module
 from servicekit.http import create_service_app
 from servicekit.startup import Startup, StartupFailed, backoff_delays, connecting_in_background
+from tests.api_token import API_TOKEN, AUTH_HEADERS
 
 
 def test_backoff_doubles_to_its_cap_with_jitter_in_the_upper_half() -> None:
@@ -66,7 +67,7 @@ def _app_waiting_for(gate: asyncio.Event) -> FastAPI:
     def lifespan(app: FastAPI) -> AbstractAsyncContextManager[None]:
         return connecting_in_background(app, "svc", connect)
 
-    app = create_service_app("svc", lifespan)
+    app = create_service_app("svc", lifespan, api_token=API_TOKEN)
 
     @app.get("/things")
     async def things() -> list[str]:
@@ -80,7 +81,9 @@ async def test_healthz_names_what_it_waits_for_and_requests_get_503_until_ready(
     app = _app_waiting_for(gate)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://svc", headers=AUTH_HEADERS
+        ) as client:
             await asyncio.sleep(0.05)
             health = await client.get("/healthz")
             assert health.status_code == 503

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.api_token import API_TOKEN, AUTH_HEADERS
 from tests.unit.web.fakes import FakeCatalog, FakeOrchestrator
 from web.app import create_app
 from web.catalog import CatalogItem
@@ -33,9 +34,12 @@ def orchestrator() -> FakeOrchestrator:
 async def client(
     orchestrator: FakeOrchestrator, catalog: FakeCatalog
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(WebSettings(), orchestrator=orchestrator, catalog=catalog)
+    app = create_app(WebSettings(api_token=API_TOKEN), orchestrator=orchestrator, catalog=catalog)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://web") as http:
+    # The token matters to GET /orders (the list) only; the shop's other routes are public.
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://web", headers=AUTH_HEADERS
+    ) as http:
         yield http
 
 

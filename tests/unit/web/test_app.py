@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api_token import API_TOKEN
 from web.app import create_app
 from web.catalog_cache import CachedCatalog
 from web.orchestrator import OrchestratorClient
@@ -33,7 +34,9 @@ def test_settings_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_lifespan_opens_the_clients_and_health_reports_them_down() -> None:
     # Port 9 (discard) on localhost: nothing answers, so both upstreams are unavailable.
     settings = WebSettings(
-        orchestrator_url="http://127.0.0.1:9", inventory_url="http://127.0.0.1:9"
+        orchestrator_url="http://127.0.0.1:9",
+        inventory_url="http://127.0.0.1:9",
+        api_token=API_TOKEN,
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):

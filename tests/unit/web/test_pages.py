@@ -7,6 +7,7 @@ import re
 import httpx
 import pytest
 
+from tests.api_token import API_TOKEN
 from tests.unit.web.fakes import FakeCatalog, FakeOrchestrator
 from web.app import create_app
 from web.settings import WebSettings
@@ -44,7 +45,9 @@ async def test_order_page_links_to_the_console_from_settings(
     orchestrator: FakeOrchestrator, catalog: FakeCatalog
 ) -> None:
     settings = WebSettings(
-        orchestrator_url="http://orchestrator:8001", console_url="http://localhost:8001/console/"
+        orchestrator_url="http://orchestrator:8001",
+        console_url="http://localhost:8001/console/",
+        api_token=API_TOKEN,
     )
     app = create_app(settings, orchestrator=orchestrator, catalog=catalog)
     transport = httpx.ASGITransport(app=app)

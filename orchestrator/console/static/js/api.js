@@ -1,4 +1,6 @@
 // Reading the orchestrator's API, and the small DOM helpers every page shares.
+// The pages are signed in by a session cookie (orchestrator/console/sessions.py); a change also
+// sends the CSRF cookie's value back as X-CSRF-Token, which another site cannot do.
 
 export async function getJson(path) {
   const response = await fetch(path, { headers: { accept: "application/json" } });
@@ -7,16 +9,39 @@ export async function getJson(path) {
 }
 
 export async function postJson(path, body) {
+  return sendJson("POST", path, body);
+}
+
+export async function sendJson(method, path, body) {
   const response = await fetch(path, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify(body ?? {}),
+    method,
+    headers: { "content-type": "application/json", accept: "application/json", "x-csrf-token": cookie("stepwise_csrf") },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!response.ok) throw await problemOf(response);
-  return response.json();
+  return response.status === 204 ? null : response.json();
+}
+
+function cookie(name) {
+  const found = document.cookie.split("; ").find((pair) => pair.startsWith(`${name}=`));
+  return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
+}
+
+// The top bar's "Sign out": forget the session cookies, then show the sign-in page.
+document.getElementById("sign-out")?.addEventListener("click", async (event) => {
+  event.preventDefault();
+  await fetch("/console/session", { method: "DELETE" });
+  location.assign("/console/sign-in");
+});
+
+/** The session ended (expired, or the token changed): sign in again, then come back here. */
+export function signInAgain() {
+  const back = location.pathname + location.search;
+  location.assign(`/console/sign-in?next=${encodeURIComponent(back)}`);
 }
 
 async function problemOf(response) {
+  if (response.status === 401 && location.pathname !== "/console/sign-in") signInAgain();
   let detail = `${response.status} ${response.statusText}`;
   try {
     const body = await response.json();

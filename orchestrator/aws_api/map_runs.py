@@ -1,25 +1,30 @@
-"""ListMapRuns from an execution's history, and Map Run ARNs as AWS forms them.
+"""ListMapRuns and DescribeMapRun from an execution's history, and Map Run ARNs as AWS forms
+them.
 
 A DISTRIBUTED Map writes MapRunStarted (with its `mapRunArn`) and, when the run ends,
 MapRunSucceeded or MapRunFailed, whose previousEventId is the MapRunStarted's id (the Map's
 iterations are quiet threads, so nothing comes between in its thread). The engine forms the ARN
 without region and account (an execution's id is not an ARN there); they are put in here.
 
-DescribeMapRun is not here: the engine keeps a run's item counts and its evaluated
-MaxConcurrency and tolerated failures only while the run goes on (in a transient part), not
-after it ends, and no index finds an execution by a Map Run's ARN."""
+Each of those events also carries the engine's own figures of the run (MAP_RUN_FIGURES, left out
+of AWS's event shapes): the evaluated MaxConcurrency and tolerated failures and the number of
+items when it started, the items' outcomes when it ended. While it runs, its counters are the
+Map's fan-out part of the execution's state. Migration 0006 indexes MapRunStarted events by ARN,
+so DescribeMapRun finds its execution without a scan."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from orchestrator.aws_api.arns import Arns
 from orchestrator.aws_api.context import AwsApi, Operation
+from orchestrator.aws_api.errors import invalid_arn, resource_not_found
 from orchestrator.aws_api.lookups import execution_or_error
 from orchestrator.aws_api.shapes import Request, page, timestamp
-from orchestrator.tables import history_events
+from orchestrator.engine.records import MAP_RUN_FIGURES
+from orchestrator.tables import execution_parts, history_events
 
 ENGINE_PREFIX = "arn:aws:states:::mapRun:"  # orchestrator.engine.states.map_
 ENDS = ("MapRunSucceeded", "MapRunFailed", "MapRunAborted")
@@ -30,6 +35,15 @@ def map_run_arn(arns: Arns, stored: str) -> str:
     if stored.startswith(ENGINE_PREFIX):
         return f"{arns.prefix}:mapRun:{stored.removeprefix(ENGINE_PREFIX)}"
     return stored
+
+
+def stored_map_run_arn(arns: Arns, arn: str) -> str:
+    """The engine's form of a Map Run ARN of this region and account (InvalidArn otherwise)."""
+    head = f"{arns.prefix}:mapRun:"
+    rest = arn.removeprefix(head)
+    if rest == arn or "/" not in rest or ":" not in rest.split("/", 1)[1]:
+        raise invalid_arn(arn)
+    return ENGINE_PREFIX + rest
 
 
 def _map_run_state_machine(arns: Arns, arn: str) -> str:
@@ -74,4 +88,116 @@ async def list_map_runs(api: AwsApi, request: Request) -> dict[str, Any]:
     return page("mapRuns", runs, "ListMapRuns", started[limit - 1].event_id if more else None)
 
 
-OPERATIONS: dict[str, Operation] = {"ListMapRuns": list_map_runs}
+# Uses ix_history_map_run_arn (migration 0006): the type is a literal so that the partial
+# index's predicate is seen to hold.
+_STARTED_BY_ARN = text(
+    "SELECT execution_id, event_id, timestamp, details FROM orchestrator.history_events"
+    " WHERE type = 'MapRunStarted' AND details->>'mapRunArn' = :arn"
+)
+
+
+async def describe_map_run(api: AwsApi, request: Request) -> dict[str, Any]:
+    arn = request.required_text("mapRunArn", max_length=2000)
+    stored = stored_map_run_arn(api.arns, arn)
+    async with api.sessions() as session:
+        started = (await session.execute(_STARTED_BY_ARN, {"arn": stored})).first()
+        if started is None:
+            raise resource_not_found(arn)
+        end = (
+            await session.execute(
+                select(history_events).where(
+                    history_events.c.execution_id == started.execution_id,
+                    history_events.c.previous_event_id == started.event_id,
+                    history_events.c.type.in_(ENDS),
+                )
+            )
+        ).first()
+        figures: dict[str, Any] = started.details.get(MAP_RUN_FIGURES) or {}
+        live = None
+        if end is None and figures.get("fanout"):
+            live = await session.scalar(
+                select(execution_parts.c.value).where(
+                    execution_parts.c.execution_id == started.execution_id,
+                    execution_parts.c.key == figures["fanout"],
+                )
+            )
+    execution = await execution_or_error(api, api.arns.execution(started.execution_id))
+    total = int(figures.get("total", 0))
+    if end is not None:
+        status = {"MapRunSucceeded": "SUCCEEDED", "MapRunFailed": "FAILED"}.get(end.type, "ABORTED")
+        stop_date = end.timestamp
+        ended = end.details.get(MAP_RUN_FIGURES) or {}
+        counts = _item_counts(
+            total,
+            succeeded=int(ended.get("succeeded", 0)),
+            failed=int(ended.get("failed", 0)),
+            aborted=int(ended.get("aborted", 0)),
+        )
+    elif execution.status == "RUNNING":
+        status, stop_date = "RUNNING", None
+        counts = _live_counts(total, live)
+    else:  # the run ended with its execution (stopped, timed out, failed elsewhere)
+        status, stop_date = "ABORTED", execution.stop_date
+        counts = _live_counts(total, live)
+        counts["aborted"] += counts["running"] + counts["pending"]
+        counts["running"] = counts["pending"] = 0
+    described: dict[str, Any] = {
+        "mapRunArn": arn,
+        "executionArn": api.arns.execution(started.execution_id),
+        "status": status,
+        "startDate": timestamp(started.timestamp),
+        "maxConcurrency": int(figures.get("maxConcurrency", 0)),
+        "toleratedFailurePercentage": float(figures.get("toleratedFailurePercentage", 0)),
+        "toleratedFailureCount": int(figures.get("toleratedFailureCount", 0)),
+        "itemCounts": counts,
+        # Each item of a run is one child execution here as in AWS.
+        "executionCounts": dict(counts),
+        "redriveCount": 0,
+    }
+    if stop_date is not None:
+        described["stopDate"] = timestamp(stop_date)
+    return described
+
+
+def _item_counts(
+    total: int,
+    *,
+    succeeded: int = 0,
+    failed: int = 0,
+    aborted: int = 0,
+    running: int = 0,
+    pending: int = 0,
+) -> dict[str, int]:
+    """AWS's MapRunItemCounts: every field, as AWS always returns them all."""
+    return {
+        "pending": pending,
+        "running": running,
+        "succeeded": succeeded,
+        "failed": failed,
+        "timedOut": 0,
+        "aborted": aborted,
+        "total": total,
+        "resultsWritten": 0,  # no ResultWriter: nothing is written to S3 here
+        "failuresNotRedrivable": 0,
+        "pendingRedrive": 0,
+    }
+
+
+def _live_counts(total: int, counters: dict[str, Any] | None) -> dict[str, int]:
+    """A running run's counts from the Map's fan-out counters (none yet: all pending)."""
+    if counters is None:
+        return _item_counts(total, pending=total)
+    done, failed = counters["done"], counters["failed"]
+    return _item_counts(
+        total,
+        pending=counters["length"] - counters["started"],
+        running=counters["running"],
+        succeeded=done - failed,
+        failed=failed,
+    )
+
+
+OPERATIONS: dict[str, Operation] = {
+    "ListMapRuns": list_map_runs,
+    "DescribeMapRun": describe_map_run,
+}

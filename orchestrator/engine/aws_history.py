@@ -41,6 +41,7 @@ def aws_event(
         "timestamp": timestamp,
         "type": event_type,
     }
-    if details or event_type in _ALWAYS_DETAILED:
-        event[details_key(event_type)] = details
+    aws_details = {k: v for k, v in details.items() if not k.startswith("_")}
+    if aws_details or event_type in _ALWAYS_DETAILED:
+        event[details_key(event_type)] = aws_details
     return event

@@ -111,6 +111,12 @@ def timer_key(timer_id: str) -> str:
     return f"timer:{timer_id}"
 
 
+# An event's details under a key that starts with "_" are the engine's own: kept in the history
+# table, left out of AWS's event shapes (aws_history.aws_event). A distributed Map's run figures
+# (item counts, evaluated MaxConcurrency and tolerated failures) for DescribeMapRun.
+MAP_RUN_FIGURES = "_mapRun"
+
+
 def fanout_key(kind: Literal["map", "parallel"], run: int) -> str:
     return f"{kind}:{run}"
 

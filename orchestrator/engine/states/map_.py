@@ -18,7 +18,14 @@ from ..errors import (
     StatesError,
 )
 from ..paths import PathNotFound, read_path, to_json
-from ..records import FanOut, child_thread_id, fanout_key, item_input_key, result_key
+from ..records import (
+    MAP_RUN_FIGURES,
+    FanOut,
+    child_thread_id,
+    fanout_key,
+    item_input_key,
+    result_key,
+)
 from .base import BuildMachine, State
 
 if TYPE_CHECKING:
@@ -109,13 +116,25 @@ class MapState(State):
             raise RuntimeFailure(
                 rt.runtime_cause(th, "ToleratedFailurePercentage must be between 0 and 100.")
             )
-        if self.distributed:
-            rt.emit_in(th, "MapRunStarted", mapRunArn=self._map_run_arn(rt))
-        if not inputs:
-            self._succeed(rt, th, [])
-            return
-        run = rt.next_seq()
+        run = rt.next_seq() if inputs else 0
         fanout = fanout_key("map", run)
+        if self.distributed:
+            # What DescribeMapRun reports, beside AWS's own fields (aws_history leaves it out).
+            figures: dict[str, Any] = {
+                "fanout": fanout if inputs else None,
+                "total": len(inputs),
+                "maxConcurrency": max_concurrency or 0,
+                "toleratedFailureCount": count or 0,
+                "toleratedFailurePercentage": pct or 0,
+            }
+            details: dict[str, Any] = {
+                "mapRunArn": self._map_run_arn(rt),
+                MAP_RUN_FIGURES: figures,
+            }
+            rt.emit_in(th, "MapRunStarted", **details)
+        if not inputs:
+            self._succeed(rt, th, [], _run_counts(0, 0, 0))
+            return
         counters: FanOut = {
             "run": run,
             "length": len(inputs),
@@ -181,7 +200,8 @@ class MapState(State):
             rt.drop_children(th)
             if last:
                 th.src = last
-            self._succeed(rt, th, results)
+            counts = _run_counts(counters["length"], counters["done"], counters["failed"])
+            self._succeed(rt, th, results, counts)
         else:
             self._start_more(rt, th, fanout)
 
@@ -204,11 +224,12 @@ class MapState(State):
             counters["src"] = event_id
         return event_id
 
-    def _succeed(self, rt: Runtime, th: Thread, results: list[Any]) -> None:
+    def _succeed(self, rt: Runtime, th: Thread, results: list[Any], counts: dict[str, int]) -> None:
         """MapRunSucceeded (distributed), MapStateSucceeded, then the state's output."""
         source = th.src
         if self.distributed:
-            th.src = rt.emit_in(th, "MapRunSucceeded", update=False) or source
+            ended = rt.emit_in(th, "MapRunSucceeded", update=False, **{MAP_RUN_FIGURES: counts})
+            th.src = ended or source
         rt.emit_in(th, "MapStateSucceeded", update=False)
         th.src = source
         self.complete(rt, th, results)
@@ -232,7 +253,8 @@ class MapState(State):
             error = EXCEEDED_TOLERATED_FAILURE_THRESHOLD
             cause = "The specified tolerated failure threshold was exceeded"
         if self.distributed:
-            rt.emit_in(th, "MapRunFailed", update=False)
+            counts = _run_counts(counters["length"], counters["done"], counters["failed"])
+            rt.emit_in(th, "MapRunFailed", update=False, **{MAP_RUN_FIGURES: counts})
         elif not th.quiet:
             th.src = counters.get("src")
         failure = StatesError(cause)
@@ -352,3 +374,13 @@ def _numeric_text(value: Any, integer: bool) -> Any:
         return int(value) if integer else float(value)
     except ValueError:
         return value
+
+
+def _run_counts(total: int, done: int, failed: int) -> dict[str, int]:
+    """A finished Map Run's items: those not done when it ended were aborted."""
+    return {
+        "total": total,
+        "succeeded": done - failed,
+        "failed": failed,
+        "aborted": total - done,
+    }

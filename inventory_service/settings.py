@@ -11,3 +11,5 @@ class InventorySettings(ServiceSettings):
     """DATABASE_URL, AMQP_URL, ... as every service has them; INVENTORY_PORT for HTTP."""
 
     port: int = Field(default=8003, validation_alias="INVENTORY_PORT")
+    own_database_url: str = Field("", validation_alias="INVENTORY_DATABASE_URL")
+    own_amqp_url: str = Field("", validation_alias="INVENTORY_AMQP_URL")

@@ -15,6 +15,8 @@ from typing import Any, Literal
 ReplyStatus = Literal["SUCCEEDED", "FAILED", "HEARTBEAT"]
 
 RESULT_QUEUE = "orchestrator.results"
+# A command's header naming the exchange its reply is published to, routed by `reply_to`.
+REPLY_EXCHANGE_HEADER = "reply-exchange"
 
 
 class PoisonMessage(Exception):

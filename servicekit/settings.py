@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,7 +32,21 @@ class ServiceSettings(BaseSettings):
     # Replies recorded in a service's inbox are kept this long, then forgotten.
     inbox_retention_days: float = 7.0
 
+    # The service's own credentials (scripts/provision.py), which win over DATABASE_URL and
+    # AMQP_URL from any source: `make dev` keeps the administrator's URLs in the environment
+    # and every service's own in `.env`. Each service names them (PAYMENT_DATABASE_URL, ...).
+    own_database_url: str = ""
+    own_amqp_url: str = ""
+
     @field_validator("database_url")
     @classmethod
     def _asyncpg_driver(cls, value: str) -> str:
         return async_database_url(value)
+
+    @model_validator(mode="after")
+    def _own_credentials_first(self) -> ServiceSettings:
+        if self.own_database_url:
+            self.database_url = async_database_url(self.own_database_url)
+        if self.own_amqp_url:
+            self.amqp_url = self.own_amqp_url
+        return self

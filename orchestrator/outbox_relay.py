@@ -23,7 +23,7 @@ from prometheus_client import Counter, Histogram
 from orchestrator import statements
 from orchestrator.writes import OutboxMessage
 from servicekit.amqp import Broker
-from servicekit.messages import REPLY_EXCHANGE_HEADER, RESULT_QUEUE
+from servicekit.messages import RESULT_QUEUE
 from servicekit.transient import log_failure
 
 log = logging.getLogger(__name__)
@@ -175,5 +175,5 @@ class OutboxPublisher:
             message_id=message.message_id,
             correlation_id=message.execution_id,
             reply_to=RESULT_QUEUE,
-            headers={**message.headers, REPLY_EXCHANGE_HEADER: RESULT_QUEUE},
+            headers=message.headers,
         )

@@ -6,13 +6,20 @@ from pathlib import Path
 
 from pydantic import Field
 
-from servicekit.settings import ServiceSettings
+from servicekit.settings import (
+    DEFAULT_AMQP_URL,
+    DEFAULT_DATABASE_URL,
+    ServiceSettings,
+    own_or_shared,
+)
 
 DEFAULT_WORKFLOWS_DIR = Path(__file__).parent / "workflows"
 
 
 class OrchestratorSettings(ServiceSettings):
     port: int = Field(8001, validation_alias="ORCHESTRATOR_PORT")
+    database_url: str = own_or_shared("ORCHESTRATOR", "DATABASE_URL", DEFAULT_DATABASE_URL)
+    amqp_url: str = own_or_shared("ORCHESTRATOR", "AMQP_URL", DEFAULT_AMQP_URL)
     own_database_url: str = Field("", validation_alias="ORCHESTRATOR_DATABASE_URL")
     own_amqp_url: str = Field("", validation_alias="ORCHESTRATOR_AMQP_URL")
     # Every `<name>.asl.json` here is registered as state machine `<name>` at start.

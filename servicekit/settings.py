@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import field_validator, model_validator
+from typing import Any
+
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,13 +16,26 @@ def async_database_url(url: str) -> str:
     raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {url.split(':', 1)[0]}://...")
 
 
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def own_or_shared(service: str, variable: str, default: str) -> Any:
+    """A field read from `<SERVICE>_<VARIABLE>` (the service's own credentials, which
+    scripts/provision.py writes into `.env`), else from `<VARIABLE>`. Within one source the own
+    name wins; across sources the usual order holds (arguments, then the environment, then
+    `.env`), so a URL a test or compose sets in the environment beats the ones in `.env`."""
+    name = f"{service}_{variable}"
+    return Field(default, validation_alias=AliasChoices(name, variable, variable.lower()))
+
+
 class ServiceSettings(BaseSettings):
     """Configuration from the environment (and `.env` when present)."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
-    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    database_url: str = DEFAULT_DATABASE_URL
+    amqp_url: str = DEFAULT_AMQP_URL
     http_host: str = "0.0.0.0"
     log_level: str = "INFO"
     # Messages a consumer may hold unacknowledged at once.
@@ -32,21 +47,7 @@ class ServiceSettings(BaseSettings):
     # Replies recorded in a service's inbox are kept this long, then forgotten.
     inbox_retention_days: float = 7.0
 
-    # The service's own credentials (scripts/provision.py), which win over DATABASE_URL and
-    # AMQP_URL from any source: `make dev` keeps the administrator's URLs in the environment
-    # and every service's own in `.env`. Each service names them (PAYMENT_DATABASE_URL, ...).
-    own_database_url: str = ""
-    own_amqp_url: str = ""
-
     @field_validator("database_url")
     @classmethod
     def _asyncpg_driver(cls, value: str) -> str:
         return async_database_url(value)
-
-    @model_validator(mode="after")
-    def _own_credentials_first(self) -> ServiceSettings:
-        if self.own_database_url:
-            self.database_url = async_database_url(self.own_database_url)
-        if self.own_amqp_url:
-            self.amqp_url = self.own_amqp_url
-        return self

@@ -43,9 +43,7 @@ async def ensure_role(
     await connection.execute(f"CREATE SCHEMA IF NOT EXISTS {name} AUTHORIZATION {owner}")
     await connection.execute(f"ALTER SCHEMA {name} OWNER TO {owner}")
     for relation in await connection.fetch(_RELATIONS, schema, role):
-        await connection.execute(
-            f"ALTER TABLE {name}.{identifier(relation[0])} OWNER TO {owner}"
-        )
+        await connection.execute(f"ALTER TABLE {name}.{identifier(relation[0])} OWNER TO {owner}")
     for sequence in await connection.fetch(_FREE_SEQUENCES, schema, role):
         await connection.execute(
             f"ALTER SEQUENCE {name}.{identifier(sequence[0])} OWNER TO {owner}"

@@ -48,24 +48,39 @@ def worker(service: str, queue: str) -> Account:
     )
 
 
-ORCHESTRATOR = Account(
-    "orchestrator",
-    schema="orchestrator",
-    queue=RESULT_QUEUE,
-    # Task queues (`*.commands`, the default TASK_QUEUES) and activity queues (AWS API) are
-    # declared by the orchestrator before it publishes to them. RabbitMQ asks for read on a new
-    # queue that has a dead-letter exchange, and GetActivityTask reads activity queues.
-    configure=r"^(orchestrator\.results|.+\.commands|activity\..+)(\.dlq)?$",
-    write=r"^(amq\.default|orchestrator\.results|orchestrator\.results\.dlq)$",
-    read=r"^(orchestrator\.results|orchestrator\.results\.dlq|.+\.commands|activity\..+)$",
-)
+# Any queue a workflow names: the orchestrator declares each task queue (and activity queue, for
+# AWS's API) before it publishes to it. Narrow it to the queues your TASK_QUEUES allow
+# (`--task-queues '.+\\.commands|activity\\..+'`).
+ANY_TASK_QUEUE = ".+"
 
-ACCOUNTS = (
-    ORCHESTRATOR,
-    worker("payment", "payment.commands"),
-    worker("inventory", "inventory.commands"),
-    worker("shipping", "shipping.commands"),
-)
+
+def orchestrator(task_queues: str = ANY_TASK_QUEUE) -> Account:
+    results = _names(RESULT_QUEUE, f"{RESULT_QUEUE}.dlq")
+    tasks = f"^({task_queues})(\\.dlq)?$"
+    return Account(
+        "orchestrator",
+        schema="orchestrator",
+        queue=RESULT_QUEUE,
+        configure=f"{results}|{tasks}",
+        # Commands go to every task queue through the default exchange.
+        write=_names("amq.default", RESULT_QUEUE, f"{RESULT_QUEUE}.dlq"),
+        # RabbitMQ asks for read on a new queue that has a dead-letter exchange (task queues
+        # do), and GetActivityTask reads activity queues.
+        read=f"{results}|^({task_queues})$",
+    )
+
+
+def accounts(task_queues: str = ANY_TASK_QUEUE) -> tuple[Account, ...]:
+    return (
+        orchestrator(task_queues),
+        worker("payment", "payment.commands"),
+        worker("inventory", "inventory.commands"),
+        worker("shipping", "shipping.commands"),
+    )
+
+
+# The services and their names; the orchestrator's task queues as provisioned by default.
+ACCOUNTS = accounts()
 
 
 def role_name(prefix: str, account: Account) -> str:

@@ -11,7 +11,8 @@ LOCAL_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 LOCAL_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
 # make dev: the five services as local processes against these, each started again when it
-# exits (devtools/supervise.py).
+# exits (devtools/supervise.py). These are the administrator's URLs: scripts/provision.py makes
+# each service its own role and user from them (kept in .env), and the services use those.
 export DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/stepwise
 export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
@@ -49,7 +50,9 @@ test: lint
 dev: install
 	$(BIN)/python -m scripts.ensure_database "$$DATABASE_URL"
 	$(BIN)/python -m scripts.ensure_aws_keys .env
-	$(BIN)/python -m devtools.supervise Procfile
+	$(BIN)/python -m scripts.provision --env-file .env
+	@# The services read their own credentials from .env; the administrator's URLs stay here.
+	env -u DATABASE_URL -u AMQP_URL $(BIN)/python -m devtools.supervise Procfile
 
 conformance: install
 	$(BIN)/python -m orchestrator.engine.conformance $(CASES)

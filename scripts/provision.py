@@ -10,7 +10,8 @@ schema and a RabbitMQ user limited to its queues (scripts/service_accounts.py), 
 file, or a new random one. With `--env-file` the passwords are kept there, with each service's
 URLs (`<SERVICE>_DATABASE_URL`, `<SERVICE>_AMQP_URL`, which the services read before
 DATABASE_URL and AMQP_URL) and TASK_QUEUE_OWNERS. RabbitMQ is administered through its
-management API when RABBITMQ_MANAGEMENT_URL is set, else through `rabbitmqctl`.
+management API when RABBITMQ_MANAGEMENT_URL is set, else through `rabbitmqctl` (RABBITMQCTL
+says how to run it, e.g. `sudo rabbitmqctl`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import asyncio
 import os
 import secrets
+import shlex
 import shutil
 import sys
 from collections.abc import Mapping
@@ -190,12 +192,14 @@ def rabbit_admin(amqp_url: str) -> RabbitAdmin:
         return ManagementApi(
             management, unquote(parts.username or "guest"), unquote(parts.password or "guest")
         )
-    if shutil.which("rabbitmqctl") is None:
+    # How to run rabbitmqctl where it needs more: `sudo rabbitmqctl`, `docker exec ID rabbitmqctl`.
+    command = shlex.split(os.environ.get("RABBITMQCTL", "rabbitmqctl"))
+    if shutil.which(command[0]) is None:
         sys.exit(
             "provision: set RABBITMQ_MANAGEMENT_URL (the management plugin's http://host:15672) "
-            "or put rabbitmqctl on PATH, to create the services' RabbitMQ users"
+            "or RABBITMQCTL, or put rabbitmqctl on PATH, to create the services' RabbitMQ users"
         )
-    return Rabbitmqctl(["rabbitmqctl"])
+    return Rabbitmqctl(command)
 
 
 def main() -> None:

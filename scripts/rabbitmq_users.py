@@ -10,12 +10,15 @@ import hashlib
 import json
 import os
 import subprocess
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
+
+MANAGEMENT_WAIT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,17 @@ class ManagementApi:
         self._client = httpx.Client(base_url=url.rstrip("/"), auth=(user, password), timeout=30)
 
     def apply(self, document: dict[str, Any]) -> None:
-        self._client.post("/api/definitions", json=document).raise_for_status()
+        # RabbitMQ's healthcheck passes once AMQP answers; the plugin's listener may lag.
+        deadline = time.monotonic() + MANAGEMENT_WAIT_SECONDS
+        while True:
+            try:
+                answer = self._client.post("/api/definitions", json=document)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1.0)
+        answer.raise_for_status()
 
     def delete_users(self, users: Sequence[str]) -> None:
         for user in users:

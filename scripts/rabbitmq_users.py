@@ -106,8 +106,12 @@ class Rabbitmqctl:
 class ManagementApi:
     """Through the management plugin's HTTP API (`http://rabbitmq:15672` in compose)."""
 
-    def __init__(self, url: str, user: str, password: str) -> None:
-        self._client = httpx.Client(base_url=url.rstrip("/"), auth=(user, password), timeout=30)
+    def __init__(
+        self, url: str, user: str, password: str, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        self._client = httpx.Client(
+            base_url=url.rstrip("/"), auth=(user, password), timeout=30, transport=transport
+        )
 
     def apply(self, document: dict[str, Any]) -> None:
         # RabbitMQ's healthcheck passes once AMQP answers; the plugin's listener may lag.

@@ -192,7 +192,7 @@ def rabbit_admin(amqp_url: str) -> RabbitAdmin:
         return ManagementApi(
             management, unquote(parts.username or "guest"), unquote(parts.password or "guest")
         )
-    # How to run rabbitmqctl where it needs more: `sudo rabbitmqctl`, `docker exec -i ID rabbitmqctl`.
+    # How to run rabbitmqctl: `sudo rabbitmqctl`, `docker exec -i ID rabbitmqctl` (stdin: -i).
     command = shlex.split(os.environ.get("RABBITMQCTL", "rabbitmqctl"))
     if shutil.which(command[0]) is None:
         sys.exit(

@@ -12,7 +12,8 @@ LOCAL_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
 # make dev: the five services as local processes against these, each started again when it
 # exits (devtools/supervise.py); when nothing answers at one, a private server under .dev/
-# (devtools/dev.py).
+# (devtools/dev.py). These are the administrator's URLs: scripts/provision.py makes each
+# service its own role and user from them (kept in .env), and the services use those.
 export DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/stepwise
 export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 

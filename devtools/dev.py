@@ -3,15 +3,19 @@ and AMQP_URL; or, when nothing answers at one of them, against a Postgres cluste
 node of its own, started from Debian's binaries with their data under `.dev/` (kept from one run
 to the next) on free ports, and stopped when `make dev` stops.
 
-Before the services start: the database is created if missing, and `.env` gets an API_TOKEN and
-an AWS access key when it has none."""
+Before the services start: the database is created if missing, `.env` gets an API_TOKEN and
+an AWS access key when it has none, and each service its own Postgres role and RabbitMQ user
+(scripts/provision.py, credentials kept in `.env`). The services then run without the
+administrator's DATABASE_URL and AMQP_URL in their environment: they read their own."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
+import shlex
 import socket
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +29,7 @@ from scripts.ensure_database import ensure_database
 
 DEV_DIRECTORY = Path(os.environ.get("DEV_DATA_DIR", ".dev"))
 PROBE_SECONDS = 1.0
+ENV_FILE = Path(".env")
 
 
 def answers(url: str, default_port: int) -> bool:
@@ -59,12 +64,13 @@ def own_postgres(database: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def own_rabbitmq() -> Iterator[str]:
+def own_rabbitmq() -> Iterator[tuple[str, list[str]]]:
+    """The node's admin URL and how to run rabbitmqctl on it (for provisioning)."""
     node = PrivateRabbitMQ.reuse_or_create(_directory() / "rabbitmq")
     node.start()
     say(f"nothing answers at AMQP_URL: started RabbitMQ node {node.node} on port {node.port}")
     try:
-        yield node.admin_url
+        yield node.admin_url, node.rabbitmqctl
     finally:
         with contextlib.suppress(RuntimeError):
             node.stop()
@@ -85,18 +91,31 @@ def main() -> int:
             if not answers(database_url, 5432):
                 name = urlsplit(database_url).path.lstrip("/") or "stepwise"
                 database_url = servers.enter_context(own_postgres(name))
+            rabbitmqctl = os.environ.get("RABBITMQCTL")
             if not answers(amqp_url, 5672):
-                amqp_url = servers.enter_context(own_rabbitmq())
+                amqp_url, command = servers.enter_context(own_rabbitmq())
+                rabbitmqctl = shlex.join(command)
         except RuntimeError as exc:  # a missing package says which one to install
             print(f"make dev: {exc}", file=sys.stderr)
             return 1
-        # The services' own settings read these (the environment comes before .env).
-        os.environ["DATABASE_URL"], os.environ["AMQP_URL"] = database_url, amqp_url
         asyncio.run(ensure_database(database_url))
-        ensure_aws_keys(Path(".env"))
-        ensure_api_token(Path(".env"))
+        ensure_aws_keys(ENV_FILE)
+        ensure_api_token(ENV_FILE)
+        provision(database_url, amqp_url, rabbitmqctl)
+        # The services read their own credentials from .env; the administrator's stay here.
+        for variable in ("DATABASE_URL", "AMQP_URL"):
+            os.environ.pop(variable, None)
         asyncio.run(supervise(read_procfile(Path("Procfile"))))
     return 0
+
+
+def provision(database_url: str, amqp_url: str, rabbitmqctl: str | None) -> None:
+    """Each service's own role and user (scripts/provision.py), kept in .env."""
+    env = {**os.environ, "DATABASE_URL": database_url, "AMQP_URL": amqp_url}
+    if rabbitmqctl:
+        env["RABBITMQCTL"] = rabbitmqctl
+    command = [sys.executable, "-m", "scripts.provision", "--env-file", str(ENV_FILE)]
+    subprocess.run(command, env=env, check=True)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from orchestrator.errors import (
     ExecutionDoesNotExist,
     ExecutionNotRedrivable,
     InvalidToken,
+    ReplyFromWrongSender,
     StateMachineDoesNotExist,
     TaskTimedOut,
 )
@@ -49,6 +50,7 @@ from orchestrator.executions import ExecutionRow
 from orchestrator.group_commit import Busy, GroupCommit
 from orchestrator.outbox_relay import OutboxPublisher
 from orchestrator.registry import Registry
+from orchestrator.reply_senders import ReplySenders
 from orchestrator.state_cache import StateCache
 from orchestrator.writes import About, Rejection, WriteSet, to_json_text
 from servicekit.messages import TaskReply
@@ -82,6 +84,7 @@ class IncomingReply:
     reply: TaskReply
     via: str  # "amqp" or "http"
     received: float = field(default_factory=perf_counter)
+    sender: str | None = None  # the AMQP user that published it (its checked user_id)
 
 
 class Orchestrator:
@@ -95,8 +98,10 @@ class Orchestrator:
         max_batch: int = 128,
         batch_workers: int = 1,
         state_cache_size: int = 10_000,
+        reply_senders: ReplySenders | None = None,
     ) -> None:
         self._pool = pool
+        self._senders = reply_senders or ReplySenders({})
         self._registry = registry
         self._publisher = publisher
         self._entropy = entropy
@@ -200,11 +205,13 @@ class Orchestrator:
 
     # ---- events ------------------------------------------------------------------------
 
-    async def deliver_reply(self, reply: TaskReply, *, via: str) -> None:
+    async def deliver_reply(self, reply: TaskReply, *, via: str, sender: str | None = None) -> None:
         """SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat. Raises InvalidToken for a
-        token we never issued and TaskTimedOut for an attempt that is over; either way the
-        rejected reply is recorded (committed) first."""
-        await self._replies.submit(IncomingReply(reply, via))
+        token we never issued, TaskTimedOut for an attempt that is over and
+        ReplyFromWrongSender for an AMQP reply from a user that does not own the task's queue
+        (orchestrator.reply_senders); in each case the rejected reply is recorded (committed)
+        first."""
+        await self._replies.submit(IncomingReply(reply, via, sender=sender))
 
     async def fire_timer(self, execution_id: str, timer_id: str) -> None:
         """Fire one due timer, unless another orchestrator holds the execution right now (it
@@ -299,6 +306,10 @@ class Orchestrator:
             return TaskTimedOut("the task's attempt is already over")
         if execution_id not in rows:
             return Busy()  # another transaction holds the execution: next round
+        refused = self._sender_refusal(item, rows[execution_id], token["state_name"])
+        if refused is not None:
+            self._reject(writes, item, execution_id, refused, label="wrong sender")
+            return ReplyFromWrongSender(refused)
         ignored = self._decide(writes, rows[execution_id], states[execution_id], _event_of(reply))
         if ignored is None:
             execution = writes.executions[execution_id]
@@ -316,6 +327,14 @@ class Orchestrator:
             self._reject(writes, item, execution_id, ignored)
             return TaskTimedOut(ignored)
         return None
+
+    def _sender_refusal(
+        self, item: IncomingReply, row: ExecutionRow, state_name: str
+    ) -> str | None:
+        if item.via != "amqp" or not self._senders.checked:
+            return None
+        machine = self._registry.cached_machine(row.state_machine_name, row.state_machine_version)
+        return self._senders.refusal(machine, state_name, item.sender)
 
     def _decide(
         self, writes: WriteSet, row: ExecutionRow, stored: ExecutionState, event: Event
@@ -429,14 +448,19 @@ class Orchestrator:
                 EXECUTIONS_ENDED.labels(execution.outcome.status).inc()
 
     def _reject(
-        self, writes: WriteSet, item: IncomingReply, execution_id: str | None, reason: str
+        self,
+        writes: WriteSet,
+        item: IncomingReply,
+        execution_id: str | None,
+        reason: str,
+        label: str | None = None,
     ) -> None:
         log.info(
             "reply rejected: %s",
             reason,
             extra={"execution_id": execution_id, "event": "reply_rejected"},
         )
-        REJECTED_REPLIES.labels(reason if execution_id is None else "stale").inc()
+        REJECTED_REPLIES.labels(label or (reason if execution_id is None else "stale")).inc()
         writes.reject(
             Rejection(
                 token=item.reply.task_token,

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from orchestrator.engine.api import Decision, ExecutionState, Outcome, TaskCommand
-from servicekit.messages import RESULT_QUEUE
+from servicekit.messages import REPLY_EXCHANGE_HEADER, RESULT_QUEUE
 
 
 def to_json_text(value: Any) -> str:
@@ -49,6 +49,9 @@ def command_headers(execution_id: str, command: TaskCommand) -> dict[str, Any]:
         "attempt": command.attempt,
         "execution-id": execution_id,
         "reply-to": RESULT_QUEUE,
+        # Where the service publishes its reply: an exchange its RabbitMQ user may write to
+        # that routes to the result queue (servicekit.amqp, route_exchange).
+        REPLY_EXCHANGE_HEADER: RESULT_QUEUE,
     }
 
 

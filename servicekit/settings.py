@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr, field_validator
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -12,6 +14,19 @@ def async_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url[len(prefix) :]
     raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {url.split(':', 1)[0]}://...")
+
+
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def own_or_shared(service: str, variable: str, default: str) -> Any:
+    """A field read from `<SERVICE>_<VARIABLE>` (the service's own credentials, which
+    scripts/provision.py writes into `.env`), else from `<VARIABLE>`. Within one source the own
+    name wins; across sources the usual order holds (arguments, then the environment, then
+    `.env`), so a URL a test or compose sets in the environment beats the ones in `.env`."""
+    name = f"{service}_{variable}"
+    return Field(default, validation_alias=AliasChoices(name, variable, variable.lower()))
 
 
 class ApiTokenSetting(BaseSettings):
@@ -30,8 +45,10 @@ class ApiTokenSetting(BaseSettings):
 class ServiceSettings(ApiTokenSetting):
     """Configuration from the environment (and `.env` when present)."""
 
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
-    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    amqp_url: str = DEFAULT_AMQP_URL
     http_host: str = "0.0.0.0"
     log_level: str = "INFO"
     # Messages a consumer may hold unacknowledged at once.

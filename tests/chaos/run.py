@@ -17,6 +17,7 @@ import aio_pika
 import httpx
 
 from devtools import infra
+from devtools.accounts import service_accounts
 from devtools.private_servers import private_servers
 from devtools.processes import Stack
 from tests.chaos.checks import (
@@ -82,7 +83,8 @@ def run(
             servers = private.servers
         database_url = exits.enter_context(infra.fresh_database(servers.postgres_admin_url))
         amqp_url = exits.enter_context(infra.fresh_vhost(servers))
-        stack = Stack.create(database_url, amqp_url, log_dir)
+        own = exits.enter_context(service_accounts(servers, database_url, amqp_url))
+        stack = Stack.create(database_url, amqp_url, log_dir, **own)
         control = ServerControl(servers, database_url, amqp_url, private)
         try:
             stack.start()

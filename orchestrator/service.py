@@ -168,6 +168,7 @@ class Orchestrator:
                     state_machine_name,
                     decided_on,
                     to_json_text(input),
+                    execution.traceparent,
                 )
                 if returned:
                     self._remember(writes)
@@ -373,7 +374,6 @@ class Orchestrator:
         execution = writes.execution(row.execution_id, row.event_count, stored)
         if execution.about is None:
             execution.about = About.of(row.state_machine_name, row.name, row.input, row.start_date)
-            execution.traceparent = tracing.traceparent()  # a stop or redrive's HTTP request
         execution.add(decision)
         if isinstance(event, RedriveRequested):
             execution.redrives += 1
@@ -405,6 +405,10 @@ class Orchestrator:
             states = await self._states_of(connection, [row])
             if self._decide(writes, row, states[execution_id], event) is not None:
                 return
+            # The execution's own trace, even for a stop or redrive asked in a request of its
+            # own: one trace per execution (before tracing was on: the request's, if any).
+            execution = writes.executions[execution_id]
+            execution.traceparent = record["traceparent"] or tracing.traceparent()
             returned = await connection.fetch(statements.WRITE_DECISIONS, *writes.arguments())
             self._remember(writes)
         self._count(writes, label)

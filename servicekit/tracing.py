@@ -42,23 +42,9 @@ def configure_tracing(service_name: str) -> bool:
     global _on
     if _on or not os.environ.get(ENDPOINT_VARIABLE):
         return _on
-    from opentelemetry import trace
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    from opentelemetry.instrumentation.aio_pika import AioPikaInstrumentor
-    from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
-    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
-    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from servicekit.tracing_setup import install
 
-    # OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES and OTEL_BSP_* are read by the SDK itself.
-    resource = Resource.create({SERVICE_NAME: os.environ.get("OTEL_SERVICE_NAME", service_name)})
-    provider = TracerProvider(resource=resource)
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    trace.set_tracer_provider(provider)
-    AsyncPGInstrumentor().instrument()  # parameters are never recorded: they hold task tokens
-    AioPikaInstrumentor().instrument()
-    AioHttpClientInstrumentor().instrument()
+    install(service_name)
     _on = True
     log.info("tracing on: spans exported over OTLP to %s", os.environ[ENDPOINT_VARIABLE])
     return True
@@ -114,9 +100,9 @@ def attached(headers: Mapping[str, Any] | None) -> AbstractContextManager[Any]:
 
 @contextmanager
 def _attached(headers: Mapping[str, Any]) -> Iterator[None]:
-    from opentelemetry import context, propagate
+    from opentelemetry import context
 
-    token = context.attach(propagate.extract({TRACEPARENT: str(headers[TRACEPARENT])}))
+    token = _attach(str(headers[TRACEPARENT]))
     try:
         yield
     finally:
@@ -144,17 +130,29 @@ def _span(
     links: Sequence[str],
     attributes: Mapping[str, str | int] | None,
 ) -> Iterator[Any]:
-    from opentelemetry import propagate, trace
+    from opentelemetry import context, propagate, trace
 
     tracer = trace.get_tracer("stepwise")
-    context = None if parent is None else propagate.extract({TRACEPARENT: parent})
     linked = [
         trace.Link(
             trace.get_current_span(propagate.extract({TRACEPARENT: link})).get_span_context()
         )
         for link in links
     ]
-    with tracer.start_as_current_span(
-        name, context=context, links=linked, attributes=dict(attributes or {})
-    ) as current:
-        yield current
+    token = None if parent is None else _attach(parent)
+    try:
+        with tracer.start_as_current_span(
+            name, links=linked, attributes=dict(attributes or {})
+        ) as current:
+            yield current
+    finally:
+        if token is not None:
+            context.detach(token)
+
+
+def _attach(parent: str) -> Any:
+    """Make the stored `parent` the current span, in a context of its own: nothing of the
+    caller's context carries over."""
+    from opentelemetry import context, propagate
+
+    return context.attach(propagate.extract({TRACEPARENT: parent}, context=context.Context()))

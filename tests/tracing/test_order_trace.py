@@ -54,12 +54,22 @@ class Trace:
         )
 
 
-def execution_started(order_id: str) -> Callable[[list[ReceivedSpan]], bool]:
+def order_trace(receiver: OtlpReceiver, order_id: str, end: str) -> tuple[Trace, ReceivedSpan]:
+    """The trace of the order's execution (once its `end` span and every other span is in),
+    and its StartExecution span."""
     execution_id = f"order-fulfillment:{order_id}"
-    return lambda spans: any(
-        s.name == "StartExecution" and s.attributes.get("stepwise.execution_id") == execution_id
-        for s in spans
+
+    def started(span: ReceivedSpan) -> bool:
+        return (
+            span.name == "StartExecution"
+            and span.attributes.get("stepwise.execution_id") == execution_id
+        )
+
+    start = next(s for s in receiver.wait_for(lambda spans: any(map(started, spans))) if started(s))
+    receiver.wait_for(
+        lambda spans: any(s.trace_id == start.trace_id and s.name == end for s in spans)
     )
+    return Trace(receiver.settled(start.trace_id)), start
 
 
 def test_an_order_is_one_trace_from_request_to_execution_end(
@@ -68,13 +78,7 @@ def test_an_order_is_one_trace_from_request_to_execution_end(
     order_id = place(web, order_request(stocked_product(web)["sku"]))
     assert wait_finished(web, order_id)["status"] == "COMPLETED"
 
-    spans = receiver.wait_for(execution_started(order_id))
-    start = next(s for s in spans if s.name == "StartExecution" and order_id in str(s.attributes))
-    trace_id = start.trace_id
-    receiver.wait_for(
-        lambda spans: any(s.trace_id == trace_id and s.name == "ExecutionSucceeded" for s in spans)
-    )
-    trace = Trace(receiver.settled(trace_id))
+    trace, start = order_trace(receiver, order_id, "ExecutionSucceeded")
 
     # web's request -> its call to the orchestrator -> the orchestrator's request -> StartExecution
     roots = [s for s in trace.spans if not s.parent_id]
@@ -118,4 +122,25 @@ def test_an_order_is_one_trace_from_request_to_execution_end(
     lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
     lifecycle = [line for line in lines if line.get("order_id") == order_id and "event" in line]
     assert {line["event"] for line in lifecycle} >= {"started", "scheduled", "succeeded"}
-    assert {line.get("trace_id") for line in lifecycle} == {trace_id}
+    assert {line.get("trace_id") for line in lifecycle} == {start.trace_id}
+
+
+def test_commands_sent_after_a_retry_backoff_stay_in_the_order_trace(
+    web: httpx.Client, receiver: OtlpReceiver
+) -> None:
+    """A retry's command is published when its timer fires, with no message or request to
+    carry the trace: it joins the trace stored with the execution."""
+    order_id = place(web, order_request(stocked_product(web)["sku"], token="tok_transientError"))
+    assert wait_finished(web, order_id, timeout=60)["status"] == "FAILED"
+
+    trace, start = order_trace(receiver, order_id, "ExecutionFailed")
+
+    charges = [s for s in trace.spans if s.name == "ChargePayment"]
+    assert len(charges) == 4  # the first attempt and three retries
+    to_payment = [s for s in trace.spans if s.kind == "PRODUCER" and "payment.commands" in s.name]
+    retried = [s for s in to_payment if s.parent_id == start.span_id]
+    assert len(retried) == 4, "the first charge and each retry published under StartExecution"
+    by_id = {s.span_id: s for s in trace.spans}
+    end = next(s for s in trace.spans if s.name == "ExecutionFailed")
+    assert by_id[end.parent_id].kind == "CONSUMER"  # the refund's reply ended it
+    assert end.attributes["stepwise.error"] == "ServiceUnavailable"

@@ -21,6 +21,7 @@ from opentelemetry.sdk.trace.sampling import (
     ParentBased,
     Sampler,
     SamplingResult,
+    TraceIdRatioBased,
 )
 from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
@@ -28,9 +29,14 @@ from opentelemetry.util.types import Attributes
 
 
 class NoStrayQueries(Sampler):
-    """Drops a database call that belongs to no trace (the timer loop's and the outbox relay's
-    polls, a metrics scrape's counts): each would be a one-span trace every fraction of a
-    second. A call made inside a request, a message's handling or a transition is kept."""
+    """Decides whether a new trace is recorded: `ratio` of them (OTEL_TRACES_SAMPLER_ARG, 1 by
+    default), never a database call that belongs to no trace (the timer loop's and the outbox
+    relay's polls, a metrics scrape's counts): each would be a one-span trace every fraction of
+    a second. A span inside a trace follows its parent's decision (ParentBased), so an order is
+    traced whole or not at all."""
+
+    def __init__(self, ratio: float = 1.0) -> None:
+        self._traces: Sampler = ALWAYS_ON if ratio >= 1 else TraceIdRatioBased(max(ratio, 0.0))
 
     def should_sample(
         self,
@@ -44,7 +50,7 @@ class NoStrayQueries(Sampler):
     ) -> SamplingResult:
         if kind is SpanKind.CLIENT and attributes and _is_query(attributes):
             return SamplingResult(Decision.DROP)
-        return ALWAYS_ON.should_sample(
+        return self._traces.should_sample(
             parent_context, trace_id, name, kind, attributes, links, trace_state
         )
 
@@ -61,7 +67,8 @@ def install(service_name: str) -> None:
     # OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_* and OTEL_BSP_* are read
     # by the SDK itself.
     resource = Resource.create({SERVICE_NAME: os.environ.get("OTEL_SERVICE_NAME", service_name)})
-    provider = TracerProvider(resource=resource, sampler=ParentBased(root=NoStrayQueries()))
+    ratio = float(os.environ.get("OTEL_TRACES_SAMPLER_ARG") or 1.0)
+    provider = TracerProvider(resource=resource, sampler=ParentBased(root=NoStrayQueries(ratio)))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     AsyncPGInstrumentor().instrument()  # parameters are never recorded: they hold task tokens

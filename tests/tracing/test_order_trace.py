@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -72,6 +73,13 @@ def order_trace(receiver: OtlpReceiver, order_id: str, end: str) -> tuple[Trace,
     return Trace(receiver.settled(start.trace_id)), start
 
 
+def order_lines(stack: Stack, service: str, order_id: str) -> list[dict[str, Any]]:
+    """The service's JSON log lines about the order that name an event."""
+    text = stack.services[service].log_path.read_text()
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    return [line for line in lines if line.get("order_id") == order_id and "event" in line]
+
+
 def test_an_order_is_one_trace_from_request_to_execution_end(
     web: httpx.Client, receiver: OtlpReceiver, traced_stack: Stack
 ) -> None:
@@ -117,12 +125,20 @@ def test_an_order_is_one_trace_from_request_to_execution_end(
         "shipping_service",
     }
 
-    # The orchestrator's lifecycle lines of this execution carry the trace id.
-    log_path = traced_stack.services["orchestrator"].log_path
-    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
-    lifecycle = [line for line in lines if line.get("order_id") == order_id and "event" in line]
-    assert {line["event"] for line in lifecycle} >= {"started", "scheduled", "succeeded"}
-    assert {line.get("trace_id") for line in lifecycle} == {start.trace_id}
+    # The order's log lines carry the trace id: the orchestrator's lifecycle lines (written
+    # after commit, from the trace stored with the execution) and each service's effect (written
+    # inside the span of its work).
+    events = {
+        "orchestrator": {"started", "scheduled", "succeeded"},
+        "payment_service": {"charged"},
+        "inventory_service": {"held"},
+        "shipping_service": {"shipped"},
+        "web": {"placed"},
+    }
+    for service, expected in events.items():
+        lines = order_lines(traced_stack, service, order_id)
+        assert {line["event"] for line in lines} >= expected, service
+        assert {line.get("trace_id") for line in lines} == {start.trace_id}, service
 
 
 def test_commands_sent_after_a_retry_backoff_stay_in_the_order_trace(

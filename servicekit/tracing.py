@@ -74,21 +74,28 @@ def traceparent() -> str | None:
 
 
 def trace_id() -> str | None:
-    """The current trace's id (32 hex digits), for log lines."""
+    """The current trace's id (32 hex digits), for log lines; None for a trace not recorded
+    (OTEL_TRACES_SAMPLER_ARG below 1), which a log line could not lead to."""
     if not _on:
         return None
     from opentelemetry import trace
 
     context = trace.get_current_span().get_span_context()
-    return format(context.trace_id, "032x") if context.is_valid else None
+    recorded = context.is_valid and context.trace_flags.sampled
+    return format(context.trace_id, "032x") if recorded else None
 
 
 def trace_id_of(parent: str | None) -> str | None:
-    """The trace id inside a stored traceparent (`00-<trace id>-<span id>-<flags>`)."""
+    """The trace id inside a stored traceparent (`00-<trace id>-<span id>-<flags>`), if that
+    trace is recorded (flag 01)."""
     if not parent:
         return None
     parts = parent.split("-")
-    return parts[1] if len(parts) == 4 else None
+    try:
+        recorded = len(parts) == 4 and int(parts[3], 16) & 1 == 1  # the sampled flag
+    except ValueError:
+        return None
+    return parts[1] if recorded else None
 
 
 def attached(headers: Mapping[str, Any] | None) -> AbstractContextManager[Any]:

@@ -48,6 +48,8 @@ def test_trace_id_of_a_stored_traceparent() -> None:
     assert tracing.trace_id_of(PARENT) == "0af7651916cd43dd8448eb211c80319c"
     assert tracing.trace_id_of(None) is None
     assert tracing.trace_id_of("garbage") is None
+    not_recorded = PARENT[:-2] + "00"
+    assert tracing.trace_id_of(not_recorded) is None
 
 
 def test_a_command_carries_its_traceparent_only_when_there_is_one() -> None:

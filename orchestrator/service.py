@@ -53,6 +53,7 @@ from orchestrator.registry import Registry
 from orchestrator.reply_senders import ReplySenders
 from orchestrator.state_cache import StateCache
 from orchestrator.writes import About, Rejection, WriteSet, to_json_text
+from servicekit import tracing
 from servicekit.messages import TaskReply
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,9 @@ class IncomingReply:
     via: str  # "amqp" or "http"
     received: float = field(default_factory=perf_counter)
     sender: str | None = None  # the AMQP user that published it (its checked user_id)
+    # The span that delivered it (the result queue's consume, an HTTP request): the next
+    # commands join its trace, though a group-commit worker settles the reply.
+    traceparent: str | None = field(default_factory=tracing.traceparent)
 
 
 class Orchestrator:
@@ -124,6 +128,17 @@ class Orchestrator:
         It runs the state machine's newest version, or `version` when one is given (a
         published version or an alias's pick: StateMachineDoesNotExist if there is none)."""
         execution_id = execution_id_for(state_machine_name, name)
+        with tracing.span("StartExecution", attributes={"stepwise.execution_id": execution_id}):
+            return await self._start(execution_id, state_machine_name, name, input, version)
+
+    async def _start(
+        self,
+        execution_id: str,
+        state_machine_name: str,
+        name: str,
+        input: Any,
+        version: int | None,
+    ) -> Started:
         statement = statements.START_EXECUTION
         if version is not None:
             await self._check_version(state_machine_name, version)
@@ -148,6 +163,7 @@ class Orchestrator:
             writes = WriteSet(now)
             execution = writes.execution(execution_id, 0, ExecutionState.empty())
             execution.about = About.of(state_machine_name, name, input, now)
+            execution.traceparent = tracing.traceparent()
             execution.add(decision)
             async with self._pool.acquire() as connection:
                 returned = await connection.fetch(
@@ -157,6 +173,7 @@ class Orchestrator:
                     state_machine_name,
                     decided_on,
                     to_json_text(input),
+                    execution.traceparent,
                 )
                 if returned:
                     self._remember(writes)
@@ -249,6 +266,20 @@ class Orchestrator:
 
     async def _settle_replies(self, batch: Sequence[IncomingReply]) -> list[BaseException | None]:
         """Apply a batch of replies in one transaction; per reply, None or the error to raise."""
+        if not tracing.is_on():
+            return await self._settle(batch)
+        # A lone reply's transaction belongs to its trace; a batch's is linked to all of them.
+        parents = [item.traceparent for item in batch if item.traceparent]
+        lone = len(batch) == 1
+        with tracing.span(
+            "settle replies",
+            parent=parents[0] if lone and parents else None,
+            links=() if lone else parents,
+            attributes={"stepwise.batch_size": len(batch)},
+        ):
+            return await self._settle(batch)
+
+    async def _settle(self, batch: Sequence[IncomingReply]) -> list[BaseException | None]:
         now = datetime.now(UTC)
         writes = WriteSet(now)
         outcomes: list[BaseException | None] = []
@@ -313,6 +344,7 @@ class Orchestrator:
         ignored = self._decide(writes, rows[execution_id], states[execution_id], _event_of(reply))
         if ignored is None:
             execution = writes.executions[execution_id]
+            execution.traceparent = item.traceparent or execution.traceparent
             execution.state_name = execution.state_name or token["state_name"]
             execution.received = min(execution.received or item.received, item.received)
             if reply.status != "HEARTBEAT":
@@ -392,6 +424,10 @@ class Orchestrator:
             states = await self._states_of(connection, [row])
             if self._decide(writes, row, states[execution_id], event) is not None:
                 return
+            # The execution's own trace, even for a stop or redrive asked in a request of its
+            # own: one trace per execution (before tracing was on: the request's, if any).
+            execution = writes.executions[execution_id]
+            execution.traceparent = record["traceparent"] or tracing.traceparent()
             returned = await connection.fetch(statements.WRITE_DECISIONS, *writes.arguments())
             self._remember(writes)
         self._count(writes, label)

@@ -20,6 +20,7 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from servicekit import tracing
 from servicekit.amqp import Broker
 from servicekit.logs import bind
 from servicekit.messages import REPLY_EXCHANGE_HEADER, Command, TaskReply
@@ -110,7 +111,7 @@ class CommandWorker:
         command = Command.from_amqp(
             message.body, message.message_id, message.reply_to, message.correlation_id
         )
-        with bind_command(command, message.headers):
+        with bind_command(command, message.headers), tracing.span(command.type):
             await self._handle(command, reply_exchange(message.headers))
 
     async def _handle(self, command: Command, exchange: str) -> None:

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from orchestrator.api import router
 from orchestrator.aws_api.arns import Arns
 from orchestrator.aws_api.context import AwsApi
+from orchestrator.aws_api.protocol import CONTENT_TYPE as AWS_CONTENT_TYPE
 from orchestrator.aws_api.protocol import router as aws_router
 from orchestrator.aws_api.sigv4 import Verifier, parse_keys
 from orchestrator.console.routes import install_console
@@ -111,7 +112,12 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
     def lifespan(app: FastAPI) -> contextlib.AbstractAsyncContextManager[None]:
         return connecting_in_background(app, "orchestrator", connect)
 
-    app = create_service_app("stepwise orchestrator", lifespan)
+    app = create_service_app(
+        "stepwise orchestrator",
+        lifespan,
+        max_body_bytes=config.max_body_bytes,
+        other_media_types=[AWS_CONTENT_TYPE],
+    )
     app.include_router(router)
     app.include_router(aws_router)
     app.include_router(views_router)

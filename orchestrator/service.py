@@ -41,6 +41,7 @@ from orchestrator.errors import (
     ExecutionAlreadyExists,
     ExecutionDoesNotExist,
     ExecutionNotRedrivable,
+    ExecutionNotRunning,
     InvalidToken,
     StateMachineDoesNotExist,
     TaskTimedOut,
@@ -211,9 +212,21 @@ class Orchestrator:
         stays due and the next pass takes it) or has fired it already."""
         await self._apply_one(execution_id, TimerFired(timer_id), "timer", timer_id=timer_id)
 
-    async def stop(self, execution_id: str, error: str | None, cause: str | None) -> ExecutionRow:
-        await self._apply_one(execution_id, StopRequested(error, cause), "stop")
-        return await self.describe(execution_id)
+    async def stop(
+        self,
+        execution_id: str,
+        error: str | None,
+        cause: str | None,
+        *,
+        only_running: bool = False,
+    ) -> ExecutionRow:
+        """StopExecution. An execution that has ended stays as it is; with `only_running`,
+        that raises ExecutionNotRunning."""
+        ignored = await self._apply_one(execution_id, StopRequested(error, cause), "stop")
+        row = await self.describe(execution_id)
+        if only_running and ignored is not None and row.status in TERMINAL:
+            raise ExecutionNotRunning(f"execution {execution_id!r} has ended: it is {row.status}")
+        return row
 
     async def redrive(self, execution_id: str) -> ExecutionRow:
         row = await self.describe(execution_id)
@@ -351,7 +364,9 @@ class Orchestrator:
 
     async def _apply_one(
         self, execution_id: str, event: Event, label: str, *, timer_id: str | None = None
-    ) -> None:
+    ) -> str | None:
+        """Why nothing happened, if nothing did (the timer was not taken, the engine ignored
+        the event)."""
         now = datetime.now(UTC)
         writes = WriteSet(now)
         async with self._pool.acquire() as connection, connection.transaction():
@@ -361,22 +376,24 @@ class Orchestrator:
                     statements.LOCK_EXECUTION_SKIP_LOCKED, execution_id
                 )
                 if record is None:
-                    return
+                    return "execution busy"
                 taken = await connection.fetchval(statements.TAKE_TIMER, execution_id, timer_id)
                 if taken is None:
-                    return  # fired or cancelled already
+                    return "timer fired or cancelled already"
             else:
                 record = await connection.fetchrow(statements.LOCK_EXECUTION, execution_id)
                 if record is None:
                     raise ExecutionDoesNotExist(f"no execution {execution_id!r}")
             row = ExecutionRow.from_record(record)
             states = await self._states_of(connection, [row])
-            if self._decide(writes, row, states[execution_id], event) is not None:
-                return
+            ignored = self._decide(writes, row, states[execution_id], event)
+            if ignored is not None:
+                return ignored
             returned = await connection.fetch(statements.WRITE_DECISIONS, *writes.arguments())
             self._remember(writes)
         self._count(writes, label)
         self._publisher.publish_soon(writes.outbox_messages(returned))
+        return None
 
     # ---- helpers -----------------------------------------------------------------------
 

@@ -13,6 +13,9 @@ DEFAULT_WORKFLOWS_DIR = Path(__file__).parent / "workflows"
 
 class OrchestratorSettings(ServiceSettings):
     port: int = Field(8001, validation_alias="ORCHESTRATOR_PORT")
+    # A whole request body at most (413 beyond it), as AWS's 1 MB per request. An execution's
+    # input, a task's output and every state's payload are at most 256 KiB, as AWS's.
+    max_body_bytes: int = 1024 * 1024
     # Every `<name>.asl.json` here is registered as state machine `<name>` at start.
     workflows_dir: Path = Field(DEFAULT_WORKFLOWS_DIR, validation_alias="WORKFLOWS_DIR")
     # How often the timer loop looks for due timers, and the outbox relay for stranded rows.

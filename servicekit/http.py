@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.body_guard import JsonBodyGuard
 from servicekit.docs import install_offline_docs
 from servicekit.metrics import RequestMetrics
 from servicekit.not_ready import NotReadyGate
-from servicekit.problems import install_problem_handlers
+from servicekit.problems import PROBLEM_RESPONSES, install_problem_handlers
 from servicekit.startup import Startup
+from servicekit.storable import reject_unstorable_parameters
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -41,9 +43,24 @@ async def db_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
 DbConnection = Annotated[asyncpg.Connection, Depends(db_connection)]
 
 
+_HEALTH_SCHEMA = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {"status": {"type": "string"}},
+    "additionalProperties": True,
+}
+
+
 @ops_router.get(
     "/healthz",
     summary="200 once every dependency of the service answers; 503 names the one that does not",
+    responses={
+        200: {"content": {"application/json": {"schema": _HEALTH_SCHEMA}}},
+        503: {
+            "description": "starting, or a dependency is unavailable",
+            "content": {"application/json": {"schema": _HEALTH_SCHEMA}},
+        },
+    },
 )
 async def healthz(request: Request) -> JSONResponse:
     startup: Startup | None = getattr(request.app.state, "startup", None)
@@ -64,18 +81,41 @@ async def healthz(request: Request) -> JSONResponse:
 MetricRefresher = Callable[[], Awaitable[None]]
 
 
-@ops_router.get("/metrics", summary="Prometheus metrics")
+@ops_router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
 async def metrics(request: Request) -> Response:
     for refresh in getattr(request.app.state, "metric_refreshers", ()):
         await refresh()
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-def create_service_app(title: str, lifespan: Lifespan, **kwargs: Any) -> FastAPI:
-    app = FastAPI(title=title, lifespan=lifespan, docs_url=None, redoc_url=None, **kwargs)
+def create_service_app(
+    title: str,
+    lifespan: Lifespan,
+    *,
+    max_body_bytes: int,
+    other_media_types: Iterable[str] = (),
+    **kwargs: Any,
+) -> FastAPI:
+    """Request bodies are JSON (or one of `other_media_types`) of at most `max_body_bytes`, and
+    no body or parameter holds text a store cannot keep (servicekit.body_guard, .storable)."""
+    app = FastAPI(
+        title=title,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        responses=PROBLEM_RESPONSES,
+        dependencies=[Depends(reject_unstorable_parameters)],
+        **kwargs,
+    )
     app.add_middleware(RequestMetrics)
     install_offline_docs(app)
     install_problem_handlers(app)
     app.add_middleware(NotReadyGate)
+    app.add_middleware(JsonBodyGuard, max_bytes=max_body_bytes, other_media_types=other_media_types)
     app.include_router(ops_router)
     return app

@@ -69,7 +69,7 @@ def create_worker_app(service: WorkerService, settings: Callable[[], ServiceSett
     def lifespan(app: FastAPI) -> AbstractAsyncContextManager[None]:
         return connecting_in_background(app, service.name, connect)
 
-    app = create_service_app(service.name, lifespan)
+    app = create_service_app(service.name, lifespan, max_body_bytes=settings().max_body_bytes)
     app.include_router(service.router)
     return app
 

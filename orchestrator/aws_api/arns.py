@@ -15,15 +15,14 @@ import re
 from dataclasses import dataclass
 
 from orchestrator.aws_api.errors import AwsError, invalid_arn
-
-# AWS's rule for names of state machines, executions and activities: 1-80 characters, none of
-# whitespace, brackets, wildcards, the listed specials or control characters.
-_FORBIDDEN_IN_NAMES = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
+from orchestrator.names import name_problem
 
 
 def check_name(name: object, what: str = "name") -> str:
-    if not isinstance(name, str) or not 1 <= len(name) <= 80 or _FORBIDDEN_IN_NAMES.search(name):
+    """AWS's naming rule (orchestrator.names), as AWS refuses a name."""
+    if name_problem(name) is not None:
         raise AwsError("InvalidName", f"Invalid {what}: '{name}'")
+    assert isinstance(name, str)
     return name
 
 

@@ -6,7 +6,7 @@ import json
 
 from starlette.types import Message, Receive, Scope, Send
 
-from web.body_guard import JsonBodyGuard
+from servicekit.body_guard import JsonBodyGuard
 
 
 async def _never_called(scope: Scope, receive: Receive, send: Send) -> None:

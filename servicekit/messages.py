@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from servicekit.storable import unstorable_field
+
 ReplyStatus = Literal["SUCCEEDED", "FAILED", "HEARTBEAT"]
 
 RESULT_QUEUE = "orchestrator.results"
@@ -28,6 +30,9 @@ def decode_json_object(body: bytes) -> dict[str, Any]:
         raise PoisonMessage(f"body is not JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise PoisonMessage(f"body must be a JSON object, got {type(value).__name__}")
+    unstorable = unstorable_field(value)
+    if unstorable is not None:  # no transaction could record it: it would fail for ever
+        raise PoisonMessage("body field {} {}".format(*unstorable))
     return value
 
 

@@ -27,6 +27,7 @@ from orchestrator.aws_api.errors import AwsError
 from orchestrator.aws_api.shapes import Request as OperationRequest
 from orchestrator.aws_api.sigv4 import SignedRequest, Verifier
 from orchestrator.errors import OrchestratorError
+from servicekit.storable import unstorable_field
 
 log = logging.getLogger(__name__)
 
@@ -94,4 +95,7 @@ def _body(raw: bytes) -> dict[str, Any]:
         raise AwsError("SerializationException", "the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise AwsError("SerializationException", "the body must be a JSON object")
+    unstorable = unstorable_field(body)
+    if unstorable is not None:  # Postgres would refuse it (servicekit.storable)
+        raise AwsError("ValidationException", "{}: {}".format(*unstorable))
     return body

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from servicekit.messages import PoisonMessage, decode_json_object
 from servicekit.storable import may_hold_unstorable, unstorable_field
 
 
@@ -37,3 +40,9 @@ def test_only_suspect_escapes_cost_a_decode() -> None:
     assert may_hold_unstorable(b'{"a": "\\u0000"}')
     assert may_hold_unstorable(b'{"a": "\\uD83D\\uDE00"}')  # a pair: decoded, then found fine
     assert unstorable_field(json.loads(b'{"a": "\\uD83D\\uDE00"}')) is None
+
+
+def test_a_message_no_store_can_keep_is_poison() -> None:
+    # A reply whose output holds a NUL would fail every transaction that tried to record it.
+    with pytest.raises(PoisonMessage, match=r"output\.note"):
+        decode_json_object(b'{"taskToken": "t", "output": {"note": "\\u0000"}}')

@@ -145,9 +145,9 @@ async def register_state_machine(
 
 
 @router.post("/state-machines/validate", response_model=ValidateResponse, tags=["state machines"])
-async def validate_state_machine(body: ValidateRequest) -> ValidateResponse:
+async def validate_state_machine(body: ValidateRequest, registry: RegistryDep) -> ValidateResponse:
     """Validate a definition without registering it (as ValidateStateMachineDefinition)."""
-    problems = engine.validate_definition(body.definition)
+    problems = registry.validate(body.definition)
     return ValidateResponse(result="FAIL" if problems else "OK", diagnostics=problems)
 
 

@@ -27,6 +27,7 @@ from orchestrator.retention import Retention
 from orchestrator.service import Orchestrator
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.tables import SCHEMA
+from orchestrator.task_queues import TaskQueues
 from orchestrator.views_api import router as views_router
 from servicekit.http import create_service_app
 from servicekit.messages import RESULT_QUEUE
@@ -48,7 +49,7 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
                 config, startup, migrations_dir=MIGRATIONS, schema=SCHEMA
             )
             stack.push_async_callback(resources.close)
-            registry = Registry(resources.sessions)
+            registry = Registry(resources.sessions, TaskQueues(config.task_queues))
             # An invalid workflow is a bug to stop at; the database going away is not.
             await startup.attempt(
                 "database",

@@ -16,6 +16,9 @@ class OrchestratorSettings(ServiceSettings):
     # A whole request body at most (413 beyond it), as AWS's 1 MB per request. An execution's
     # input, a task's output and every state's payload are at most 256 KiB, as AWS's.
     max_body_bytes: int = 1024 * 1024
+    # The queues a Task's `rabbitmq:<queue>` may name (glob patterns, comma separated); a
+    # definition with any other is invalid (orchestrator.task_queues).
+    task_queues: str = "*.commands"
     # Every `<name>.asl.json` here is registered as state machine `<name>` at start.
     workflows_dir: Path = Field(DEFAULT_WORKFLOWS_DIR, validation_alias="WORKFLOWS_DIR")
     # How often the timer loop looks for due timers, and the outbox relay for stranded rows.

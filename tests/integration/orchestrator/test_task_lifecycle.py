@@ -38,7 +38,7 @@ def two_steps(queue: str, timeout: int = 30, retry: list[dict[str, Any]] | None 
 
 
 def queue_name() -> str:
-    return f"it-{uuid.uuid4().hex[:10]}"
+    return f"test.it-{uuid.uuid4().hex[:10]}"
 
 
 async def test_commands_carry_the_wire_contract_and_replies_advance(harness: Harness) -> None:

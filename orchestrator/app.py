@@ -17,6 +17,7 @@ from orchestrator.aws_api.context import AwsApi
 from orchestrator.aws_api.protocol import CONTENT_TYPE as AWS_CONTENT_TYPE
 from orchestrator.aws_api.protocol import router as aws_router
 from orchestrator.aws_api.sigv4 import Verifier, parse_keys
+from orchestrator.bounds import Bounds, rejected_replies
 from orchestrator.console.routes import install_console
 from orchestrator.entropy import SecureEntropy
 from orchestrator.gauges import BacklogGauges
@@ -99,6 +100,16 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
                     )
                 ),
             ]
+            bounds = Bounds(
+                pool,
+                [
+                    rejected_replies(
+                        timedelta(days=config.rejected_replies_retention_days),
+                        config.rejected_replies_max_rows,
+                    )
+                ],
+            )
+            background.append(asyncio.create_task(bounds.run(config.bounds_poll_seconds)))
             if config.execution_retention_days > 0:
                 retention = timedelta(days=config.execution_retention_days)
                 background.append(

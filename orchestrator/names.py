@@ -13,7 +13,11 @@ MAX_NAME_LENGTH = 80
 FORBIDDEN_IN_NAMES = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
 # The same rule as a JSON Schema pattern, for the OpenAPI document.
 NAME_PATTERN = r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$"
-NAME_SCHEMA: dict[str, JsonValue] = {"minLength": 1, "maxLength": MAX_NAME_LENGTH, "pattern": NAME_PATTERN}
+NAME_SCHEMA: dict[str, JsonValue] = {
+    "minLength": 1,
+    "maxLength": MAX_NAME_LENGTH,
+    "pattern": NAME_PATTERN,
+}
 
 
 def name_problem(name: object) -> str | None:

@@ -42,6 +42,12 @@ class OrchestratorSettings(ServiceSettings):
     # Step Functions keeps them 90 days; 0 or less keeps them for ever. Looked for this often.
     execution_retention_days: float = 90.0
     retention_poll_seconds: float = 3600.0
+    # Replies the orchestrator refused (unknown tokens, attempts that are over) are recorded for
+    # inspection; anyone who can send a reply can add one, so they are kept this long and at
+    # most this many (the newest), checked this often (orchestrator.bounds).
+    rejected_replies_retention_days: float = 7.0
+    rejected_replies_max_rows: int = 100_000
+    bounds_poll_seconds: float = 60.0
     # AWS's Step Functions API on POST / (orchestrator.aws_api): the access keys it accepts
     # (`key_id:secret,...`; none: every request is refused), and the region and account its
     # ARNs carry.

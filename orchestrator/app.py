@@ -14,7 +14,6 @@ from fastapi import FastAPI
 from orchestrator.api import router
 from orchestrator.aws_api.arns import Arns
 from orchestrator.aws_api.context import AwsApi
-from orchestrator.aws_api.protocol import CONTENT_TYPE as AWS_CONTENT_TYPE
 from orchestrator.aws_api.protocol import router as aws_router
 from orchestrator.aws_api.sigv4 import Verifier, parse_keys
 from orchestrator.bounds import Bounds, rejected_replies
@@ -128,7 +127,7 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
         "stepwise orchestrator",
         lifespan,
         max_body_bytes=config.max_body_bytes,
-        other_media_types=[AWS_CONTENT_TYPE],
+        own_format_paths=["/"],  # AWS's protocol (orchestrator.aws_api.protocol)
     )
     app.include_router(router)
     app.include_router(aws_router)

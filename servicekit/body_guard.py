@@ -34,13 +34,13 @@ class _BodyTooLarge(Exception):
 
 
 class JsonBodyGuard:
-    """`other_media_types` are accepted as they are (AWS's `application/x-amz-json-1.0`, whose
-    protocol answers errors its own way and checks its text itself)."""
+    """On `own_format_paths` (AWS's protocol on the orchestrator's `POST /`, which answers bad
+    input in AWS's shapes and checks its text itself) only the size is checked."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, other_media_types: Iterable[str] = ()) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, own_format_paths: Iterable[str] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.other_media_types = frozenset(other_media_types)
+        self.own_format_paths = frozenset(own_format_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _METHODS_WITH_BODY:
@@ -54,9 +54,9 @@ class JsonBodyGuard:
             )
             return
         has_body = int(length or 0) > 0 or "transfer-encoding" in headers
+        own_format = scope["path"] in self.own_format_paths
         media_type = media_type_of(headers.get("content-type", ""))
-        other = media_type in self.other_media_types
-        if has_body and not (other or is_json(media_type)):
+        if has_body and not own_format and not is_json(media_type):
             detail = f"send the body as application/json, not {headers.get('content-type')!r}"
             await problem_response(415, "Unsupported media type", detail)(scope, receive, send)
             return
@@ -68,7 +68,7 @@ class JsonBodyGuard:
         except _BodyTooLarge:
             await self._too_large(scope, receive, send)
             return
-        if not other and may_hold_unstorable(body):
+        if not own_format and may_hold_unstorable(body):
             found = _unstorable_in(body)
             if found is not None:
                 problem = unstorable_problem(*found)

@@ -98,11 +98,12 @@ def create_service_app(
     lifespan: Lifespan,
     *,
     max_body_bytes: int,
-    other_media_types: Iterable[str] = (),
+    own_format_paths: Iterable[str] = (),
     **kwargs: Any,
 ) -> FastAPI:
-    """Request bodies are JSON (or one of `other_media_types`) of at most `max_body_bytes`, and
-    no body or parameter holds text a store cannot keep (servicekit.body_guard, .storable)."""
+    """Request bodies are JSON of at most `max_body_bytes` (on `own_format_paths`, whatever
+    their handler reads), and no body or parameter holds text a store cannot keep
+    (servicekit.body_guard, .storable)."""
     app = FastAPI(
         title=title,
         lifespan=lifespan,
@@ -116,6 +117,6 @@ def create_service_app(
     install_offline_docs(app)
     install_problem_handlers(app)
     app.add_middleware(NotReadyGate)
-    app.add_middleware(JsonBodyGuard, max_bytes=max_body_bytes, other_media_types=other_media_types)
+    app.add_middleware(JsonBodyGuard, max_bytes=max_body_bytes, own_format_paths=own_format_paths)
     app.include_router(ops_router)
     return app

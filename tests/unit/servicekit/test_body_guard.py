@@ -13,7 +13,11 @@ async def _never_called(scope: Scope, receive: Receive, send: Send) -> None:
     raise AssertionError("the app must not run")
 
 
-async def _call(headers: list[tuple[bytes, bytes]]) -> tuple[int, dict[str, object]]:
+async def _call(
+    headers: list[tuple[bytes, bytes]],
+    path: str = "/orders",
+    own_format_paths: tuple[str, ...] = (),
+) -> tuple[int, dict[str, object]]:
     sent: list[Message] = []
 
     async def receive() -> Message:
@@ -22,8 +26,9 @@ async def _call(headers: list[tuple[bytes, bytes]]) -> tuple[int, dict[str, obje
     async def send(message: Message) -> None:
         sent.append(message)
 
-    scope: Scope = {"type": "http", "method": "POST", "path": "/orders", "headers": headers}
-    await JsonBodyGuard(_never_called, max_bytes=1024)(scope, receive, send)
+    scope: Scope = {"type": "http", "method": "POST", "path": path, "headers": headers}
+    guard = JsonBodyGuard(_never_called, max_bytes=1024, own_format_paths=own_format_paths)
+    await guard(scope, receive, send)
     start, body = sent[0], sent[1]
     content_type = dict(start["headers"])[b"content-type"]
     assert content_type == b"application/problem+json"
@@ -63,3 +68,23 @@ async def test_get_requests_pass_through() -> None:
     scope: Scope = {"type": "http", "method": "GET", "path": "/orders", "headers": []}
     await JsonBodyGuard(app, max_bytes=0)(scope, receive, send)
     assert ran == ["GET"]
+
+
+async def test_own_format_paths_are_only_sized() -> None:
+    bodies: list[bytes] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        bodies.append((await receive())["body"])
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b'{"a": "\\u0000"}', "more_body": False}
+
+    async def send(message: Message) -> None:
+        pass
+
+    headers = [(b"content-type", b"application/x-amz-json-1.0"), (b"content-length", b"15")]
+    scope: Scope = {"type": "http", "method": "POST", "path": "/", "headers": headers}
+    await JsonBodyGuard(app, max_bytes=1024, own_format_paths=["/"])(scope, receive, send)
+    assert bodies == [b'{"a": "\\u0000"}']
+    status, _ = await _call([(b"content-length", b"2048")], path="/", own_format_paths=("/",))
+    assert status == 413

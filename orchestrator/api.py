@@ -27,6 +27,7 @@ from orchestrator.input_checks import (
 from orchestrator.names import NAME_SCHEMA
 from orchestrator.registry import Registry
 from orchestrator.schemas import (
+    MAX_INT,
     Execution,
     ExecutionList,
     History,
@@ -87,7 +88,10 @@ async def list_state_machines(session: DbSession, registry: RegistryDep) -> list
 
 @router.get("/state-machines/{name}", response_model=StateMachine, tags=["state machines"])
 async def describe_state_machine(
-    name: str, session: DbSession, registry: RegistryDep, version: int | None = None
+    name: str,
+    session: DbSession,
+    registry: RegistryDep,
+    version: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
 ) -> StateMachine:
     found = (
         await registry.latest(session, name)
@@ -286,7 +290,7 @@ async def execution_history(
 def _event_cursor(cursor: str | None) -> int:
     if cursor is None:
         return 0
-    if not cursor.isdigit():
+    if not (cursor.isascii() and cursor.isdigit()) or int(cursor) > MAX_INT:
         raise Problem(400, "InvalidCursor", "cursor is not one this API returned")
     return int(cursor)
 

@@ -9,6 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from orchestrator.names import NAME_SCHEMA
 
+# Postgres' `integer`, which versions and event ids are: a bigger number in a request is a 422,
+# not a statement that fails.
+MAX_INT = 2**31 - 1
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -26,7 +30,7 @@ class StartExecutionRequest(Strict):
         default_factory=dict, description="any JSON value, at most 256 KiB as compact JSON"
     )
     # None: the newest version; else that registered version (404 if there is none).
-    stateMachineVersion: int | None = Field(default=None, ge=1)
+    stateMachineVersion: int | None = Field(default=None, ge=1, le=MAX_INT)
 
 
 class Execution(BaseModel):

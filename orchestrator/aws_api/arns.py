@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from orchestrator.aws_api.errors import AwsError, invalid_arn
 from orchestrator.names import name_problem
 
+_VERSION = re.compile(r"[0-9]+")
+MAX_VERSION = 2**31 - 1
+
 
 def check_name(name: object, what: str = "name") -> str:
     """AWS's naming rule (orchestrator.names), as AWS refuses a name."""
@@ -79,7 +82,9 @@ class Arns:
         parts = self._parts(arn, "stateMachine", (1, 2) if allow_version or allow_alias else (1,))
         if len(parts) == 1:
             return StateMachineRef(parts[0], None)
-        if parts[1].isdigit() and allow_version:
+        if _VERSION.fullmatch(parts[1]) and allow_version:
+            if int(parts[1]) > MAX_VERSION:  # no such version, and Postgres' integer overflows
+                raise invalid_arn(arn)
             return StateMachineRef(parts[0], int(parts[1]))
         if not parts[1].isdigit() and allow_alias:
             return StateMachineRef(parts[0], None, check_name(parts[1], "alias name"))

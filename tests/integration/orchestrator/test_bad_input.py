@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from typing import Any
@@ -174,3 +175,24 @@ async def test_allowed_queues_and_activities_are_valid(harness: Harness, queue: 
         "/state-machines/validate", json={"definition": one_task(f"rabbitmq:{queue}")}
     )
     assert validated.json() == {"result": "OK", "diagnostics": []}
+
+
+async def test_numbers_and_cursors_postgres_cannot_take_are_4xx(harness: Harness) -> None:
+    # Found by fuzzing: ?version= past Postgres' integer was a 500.
+    machine = await harness.register(PASS)
+    huge = str(2**63)
+    described = await harness.api.get(f"/state-machines/{machine}", params={"version": huge})
+    assert fields_of(problem_of(described, 422)) == ["version"]
+    started = await harness.api.post(
+        "/executions", json=a_start(machine, stateMachineVersion=2**40)
+    )
+    assert fields_of(problem_of(started, 422)) == ["stateMachineVersion"]
+    execution_id = await harness.start(machine, {})
+    for cursor in (huge, "²"):
+        page = await harness.api.get(
+            f"/executions/{execution_id}/history", params={"cursor": cursor}
+        )
+        assert problem_of(page, 400)["title"] == "InvalidCursor"
+    forged = base64.urlsafe_b64encode(json.dumps(["2026-01-01T00:00:00+00:00", "x\x00"]).encode())
+    listed = await harness.api.get("/executions", params={"cursor": forged.decode()})
+    assert problem_of(listed, 400)["title"] == "InvalidCursor"

@@ -48,7 +48,7 @@ class JsonBodyGuard:
             return
         headers = Headers(scope=scope)
         length = headers.get("content-length")
-        if length is not None and not length.isdigit():
+        if length is not None and not (length.isascii() and length.isdigit()):
             await problem_response(400, "Bad request", "Content-Length is not a number")(
                 scope, receive, send
             )
@@ -103,8 +103,8 @@ class JsonBodyGuard:
 def _unstorable_in(body: bytes) -> tuple[str, str] | None:
     try:
         decoded = json.loads(body)
-    except ValueError:
-        return None  # malformed: the app answers that
+    except (ValueError, RecursionError):
+        return None  # malformed, or nested too deep: the app answers that
     return unstorable_field(decoded)
 
 

@@ -26,7 +26,7 @@ class PoisonMessage(Exception):
 def decode_json_object(body: bytes) -> dict[str, Any]:
     try:
         value = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # not JSON, or nested too deep to decode
         raise PoisonMessage(f"body is not JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise PoisonMessage(f"body must be a JSON object, got {type(value).__name__}")

@@ -91,7 +91,7 @@ def _operation(target: str | None) -> Operation:
 def _body(raw: bytes) -> dict[str, Any]:
     try:
         body = json.loads(raw or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deep for the decoder: not ours either
         raise AwsError("SerializationException", "the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise AwsError("SerializationException", "the body must be a JSON object")

@@ -88,3 +88,27 @@ async def test_own_format_paths_are_only_sized() -> None:
     assert bodies == [b'{"a": "\\u0000"}']
     status, _ = await _call([(b"content-length", b"2048")], path="/", own_format_paths=("/",))
     assert status == 413
+
+
+async def test_a_content_length_of_other_digits_is_400() -> None:
+    status, _ = await _call([(b"content-type", b"application/json"), (b"content-length", b"\xb2")])
+    assert status == 400
+
+
+async def test_json_nested_too_deep_to_decode_is_left_to_the_app() -> None:
+    body = b"[" * 100_000 + b'"\\u0000"' + b"]" * 100_000
+    bodies: list[bytes] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        bodies.append((await receive())["body"])
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: Message) -> None:
+        pass
+
+    headers = [(b"content-type", b"application/json")]
+    scope: Scope = {"type": "http", "method": "POST", "path": "/x", "headers": headers}
+    await JsonBodyGuard(app, max_bytes=1_000_000)(scope, receive, send)
+    assert bodies == [body]

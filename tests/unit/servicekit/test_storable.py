@@ -46,3 +46,8 @@ def test_a_message_no_store_can_keep_is_poison() -> None:
     # A reply whose output holds a NUL would fail every transaction that tried to record it.
     with pytest.raises(PoisonMessage, match=r"output\.note"):
         decode_json_object(b'{"taskToken": "t", "output": {"note": "\\u0000"}}')
+
+
+def test_a_message_nested_too_deep_to_decode_is_poison() -> None:
+    with pytest.raises(PoisonMessage, match="not JSON"):
+        decode_json_object(b"[" * 100_000 + b"]" * 100_000)

@@ -277,3 +277,13 @@ async def test_an_escaped_backslash_before_u0000_is_plain_text(client: httpx.Asy
 async def test_nul_in_a_path_or_query_parameter_is_400(client: httpx.AsyncClient) -> None:
     problem = _assert_problem(await client.get("/orders", params={"cursor": "a\x00"}), 400)
     assert problem["errors"][0]["field"] == "cursor"
+
+
+async def test_json_nested_too_deep_to_decode_is_400(
+    client: httpx.AsyncClient, no_starts: None
+) -> None:
+    body = b"[" * 20_000 + b"]" * 20_000
+    response = await client.post(
+        "/orders", content=body, headers={"content-type": "application/json"}
+    )
+    _assert_problem(response, 400)

@@ -9,9 +9,11 @@ once. Between two passes the table can pass its cap by what arrives meanwhile.""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 from prometheus_client import Counter
@@ -49,6 +51,28 @@ class Bound:
 
 def rejected_replies(max_age: timedelta, max_rows: int) -> Bound:
     return Bound("orchestrator.rejected_replies", max_age, max_rows)
+
+
+# A rejected reply's row keeps its token and payload for inspection, each cut to this much, so
+# that a row is small whatever a sender put in it (over AMQP nothing else bounds a token).
+MAX_KEPT_TOKEN = 1024
+MAX_KEPT_PAYLOAD = 8 * 1024
+
+
+def kept_token(token: str) -> str:
+    return token[:MAX_KEPT_TOKEN]
+
+
+def kept_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """`payload`, or in its place a note of its size when its JSON is longer than we keep."""
+    size = len(json.dumps(payload))
+    if size <= MAX_KEPT_PAYLOAD:
+        return payload
+    return {
+        "taskToken": kept_token(str(payload.get("taskToken"))),
+        "status": payload.get("status"),
+        "truncated": f"the reply was {size} characters of JSON; at most {MAX_KEPT_PAYLOAD} kept",
+    }
 
 
 class Bounds:

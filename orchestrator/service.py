@@ -23,6 +23,7 @@ import asyncpg
 from prometheus_client import Counter
 
 from orchestrator import engine, lifecycle, statements
+from orchestrator.bounds import kept_payload, kept_token
 from orchestrator.engine.api import (
     Decision,
     Entropy,
@@ -456,12 +457,12 @@ class Orchestrator:
         REJECTED_REPLIES.labels(reason if execution_id is None else "stale").inc()
         writes.reject(
             Rejection(
-                token=item.reply.task_token,
+                token=kept_token(item.reply.task_token),
                 execution_id=execution_id,
                 status=item.reply.status,
                 reason=reason,
                 via=item.via,
-                payload=item.reply.to_json(),
+                payload=kept_payload(item.reply.to_json()),
             )
         )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -66,3 +68,24 @@ async def test_rejected_replies_older_than_the_retention_go(
     kept = await tokens_kept(pool)
     assert old not in kept
     assert recent in kept
+
+
+async def test_a_rejected_reply_keeps_a_bounded_token_and_payload(
+    harness: Harness, pool: asyncpg.Pool
+) -> None:
+    token = f"huge-{uuid.uuid4().hex}" + "t" * 5000
+    await harness.reply({"taskToken": token, "status": "SUCCEEDED", "output": "x" * 100_000})
+    async with pool.acquire() as connection:
+        for _ in range(100):
+            row = await connection.fetchrow(
+                "SELECT token, payload FROM orchestrator.rejected_replies WHERE token = $1",
+                token[:1024],
+            )
+            if row is not None:
+                break
+            await asyncio.sleep(0.05)
+    assert row is not None
+    payload = row["payload"]
+    assert payload["taskToken"] == token[:1024]
+    assert "truncated" in payload
+    assert len(json.dumps(payload)) < 2048

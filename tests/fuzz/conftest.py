@@ -1,6 +1,9 @@
-"""The fuzzed stack: the five services as processes on this package's own database and vhost
-(tests/conftest.py), so what fuzzing leaves behind (state machines, executions, orders) is
-seen by no other test."""
+"""The fuzzed stack: the five services as processes on a database and vhost of this package's
+own, so what fuzzing leaves behind (state machines, executions, stock restocked by a million)
+is seen by no other test.
+
+(tests/conftest.py's `database_url` and `amqp_url` are package-scoped where they are defined,
+the `tests` package, so they are shared by the whole run: these override them here.)"""
 
 from __future__ import annotations
 
@@ -8,7 +11,20 @@ from collections.abc import Iterator
 
 import pytest
 
+from devtools import infra
 from devtools.processes import Stack
+
+
+@pytest.fixture(scope="package")
+def database_url(servers: infra.Servers) -> Iterator[str]:
+    with infra.fresh_database(servers.postgres_admin_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="package")
+def amqp_url(servers: infra.Servers) -> Iterator[str]:
+    with infra.fresh_vhost(servers) as url:
+        yield url
 
 
 @pytest.fixture(scope="package")

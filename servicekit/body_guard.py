@@ -68,6 +68,8 @@ class JsonBodyGuard:
         except _BodyTooLarge:
             await self._too_large(scope, receive, send)
             return
+        if body is None:
+            return  # the client went away mid-body: no one to answer
         if not own_format and may_hold_unstorable(body):
             found = _unstorable_in(body)
             if found is not None:
@@ -79,13 +81,14 @@ class JsonBodyGuard:
                 return
         await self.app(scope, _replaying(body, receive), send)
 
-    async def _read(self, receive: Receive) -> bytes:
+    async def _read(self, receive: Receive) -> bytes | None:
+        """The whole body, or None if the client disconnected before sending it."""
         chunks: list[bytes] = []
         received = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                break  # the client went away; the app sees an empty body
+                return None
             chunk = message.get("body", b"")
             received += len(chunk)
             if received > self.max_bytes:

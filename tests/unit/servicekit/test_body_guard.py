@@ -112,3 +112,22 @@ async def test_json_nested_too_deep_to_decode_is_left_to_the_app() -> None:
     scope: Scope = {"type": "http", "method": "POST", "path": "/x", "headers": headers}
     await JsonBodyGuard(app, max_bytes=1_000_000)(scope, receive, send)
     assert bodies == [body]
+
+
+async def test_a_client_gone_mid_body_is_not_answered() -> None:
+    messages: list[Message] = [
+        {"type": "http.request", "body": b'{"a": ', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    headers = [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")]
+    scope: Scope = {"type": "http", "method": "POST", "path": "/x", "headers": headers}
+    await JsonBodyGuard(_never_called, max_bytes=1024)(scope, receive, send)
+    assert sent == []

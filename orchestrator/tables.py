@@ -55,6 +55,12 @@ executions = Table(
     # The W3C traceparent of its StartExecution, tracing on: timers' transitions join its trace.
     Column("traceparent", Text),
     Index("ix_executions_machine_start", "state_machine_name", "start_date"),
+    # What the running-executions gauge counts (orchestrator.gauges), migration 0008.
+    Index(
+        "ix_executions_running",
+        "state_machine_name",
+        postgresql_where=Column("status") == "RUNNING",
+    ),
     Index(
         "ix_executions_stop_date",
         "stop_date",

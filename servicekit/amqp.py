@@ -25,6 +25,7 @@ from aio_pika.abc import (
 )
 from prometheus_client import Counter
 
+from servicekit import amqp_cluster
 from servicekit.messages import PoisonMessage
 from servicekit.metrics import measured, publish_headers
 from servicekit.transient import describe, is_transient
@@ -66,7 +67,8 @@ class Broker:
         self._declared: set[str] = set()
 
     async def connect(self) -> None:
-        self._connection = await aio_pika.connect_robust(self._url)
+        # AMQP_URL may name every node of a cluster (servicekit.amqp_cluster).
+        self._connection = await amqp_cluster.connect(self._url)
         channel = await self._connection.channel(publisher_confirms=True)
         await channel.set_qos(prefetch_count=self._prefetch)
         self._channel = channel

@@ -21,7 +21,6 @@ from aio_pika.abc import (
     AbstractIncomingMessage,
     AbstractQueue,
     AbstractRobustChannel,
-    AbstractRobustConnection,
 )
 from prometheus_client import Counter
 
@@ -62,7 +61,7 @@ class Broker:
     def __init__(self, url: str, prefetch: int = 32) -> None:
         self._url = url
         self._prefetch = prefetch
-        self._connection: AbstractRobustConnection | None = None
+        self._connection: amqp_cluster.ClusterConnection | None = None
         self._channel: AbstractRobustChannel | None = None
         self._declared: set[str] = set()
 
@@ -84,6 +83,14 @@ class Broker:
             and not self._connection.is_closed
             and bool(self._connection.connected.is_set())
         )
+
+    @property
+    def node(self) -> str | None:
+        """`host:port` of the RabbitMQ node this process is connected to now (AMQP_URL may
+        name several)."""
+        if not self.is_connected or self._connection is None:
+            return None
+        return f"{self._connection.url.host}:{self._connection.url.port}"
 
     @property
     def channel(self) -> AbstractRobustChannel:

@@ -76,7 +76,7 @@ class ClusterConnection(RobustConnection):
         return f"{node.host}:{node.port}"
 
 
-async def connect(url: str) -> aio_pika.abc.AbstractRobustConnection:
+async def connect(url: str) -> ClusterConnection:
     """connect_robust over every node `url` names."""
     nodes = node_urls(url)
     return await aio_pika.connect_robust(

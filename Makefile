@@ -91,3 +91,6 @@ console-assets:
 .PHONY: ha chaos-ha
 ha: install
 	$(BIN)/python -m devtools.ha_cluster
+
+chaos-ha: install
+	$(BIN)/python -m tests.chaos --ha --orders $(ORDERS) $(CHAOS_ARGS)

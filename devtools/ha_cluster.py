@@ -18,7 +18,7 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +42,9 @@ class HaCluster:
 
 
 @contextlib.contextmanager
-def ha_cluster(directory: Path | None = None, say: object = None) -> Iterator[HaCluster]:
+def ha_cluster(
+    directory: Path | None = None, say: Callable[[str], object] = print
+) -> Iterator[HaCluster]:
     """Start the RabbitMQ cluster and the Postgres pair under `directory` (a new one under /tmp
     by default: the servers' users must reach it); stop them and remove it afterwards."""
     directory = directory or Path(tempfile.mkdtemp(prefix="stepwise-ha-"))
@@ -51,20 +53,15 @@ def ha_cluster(directory: Path | None = None, say: object = None) -> Iterator[Ha
     postgres = PostgresCluster.create(directory / "postgres")
     rabbitmq = RabbitCluster.create(directory / "rabbitmq")
     try:
-        _say(say, "starting a 3-node RabbitMQ cluster")
+        say("starting a 3-node RabbitMQ cluster")
         rabbitmq.start()
-        _say(say, "starting pg_auto_failover: a monitor, a primary and a synchronous standby")
+        say("starting pg_auto_failover: a monitor, a primary and a synchronous standby")
         postgres.start()
         yield HaCluster(rabbitmq, postgres)
     finally:
         rabbitmq.stop()
         postgres.stop()
         shutil.rmtree(directory, ignore_errors=True)
-
-
-def _say(say: object, line: str) -> None:
-    if callable(say):
-        say(line)
 
 
 def main(argv: list[str] | None = None) -> int:

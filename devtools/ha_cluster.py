@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(args.directory)  # what a killed run left behind
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    # Ctrl-C, even where SIGINT came ignored (a background job of a script).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with ha_cluster(args.directory, say=print) as cluster:
             logs = args.directory / "logs"

@@ -224,8 +224,9 @@ def _initdb(node: Keeper) -> None:
     )  # fmt: skip
     with (node.pgdata / "postgresql.conf").open("a") as conf:
         # A stack under chaos holds ~60 connections; fsync adds nothing on one machine whose
-        # kernel does not crash (a node dies as a process, the page cache stays).
-        conf.write("max_connections = 200\nfsync = off\nfull_page_writes = off\n")
+        # kernel does not crash (a node dies as a process, the page cache stays). Full page
+        # writes stay on: pg_rewind, which turns an old primary into a standby, needs them.
+        conf.write("max_connections = 200\nfsync = off\n")
 
 
 def _env_args(env: dict[str, str]) -> list[str]:

@@ -11,7 +11,9 @@ LOCAL_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 LOCAL_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
 # make dev: the five services as local processes against these, each started again when it
-# exits (devtools/supervise.py).
+# exits (devtools/supervise.py); when nothing answers at one, a private server under .dev/
+# (devtools/dev.py). These are the administrator's URLs: scripts/provision.py makes each
+# service its own role and user from them (kept in .env), and the services use those.
 export DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/stepwise
 export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
@@ -47,10 +49,7 @@ test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 dev: install
-	$(BIN)/python -m scripts.ensure_database "$$DATABASE_URL"
-	$(BIN)/python -m scripts.ensure_aws_keys .env
-	$(BIN)/python -m scripts.ensure_api_token .env
-	$(BIN)/python -m devtools.supervise Procfile
+	$(BIN)/python -m devtools.dev
 
 conformance: install
 	$(BIN)/python -m orchestrator.engine.conformance $(CASES)

@@ -1,9 +1,9 @@
 """`make bench`: the engine, the store and two baselines in one run, one after the other.
 
-    .venv/bin/python -m bench [--parts ceiling,celery,engine,store,map] [--concurrency 64]
+    .venv/bin/python -m bench [--parts ceiling,celery,engine,store,map,tracing] [--concurrency 64]
         [--executions 1000] [--chains 2000] [--orchestrators 1]
         [--orders 500] [--clients 32] [--open-seconds 30]
-        [--map-sizes 1000,10000] [--map-concurrency 0,40]
+        [--map-sizes 1000,10000] [--map-concurrency 0,40] [--tracing-orders 300]
 
 Each phase gets a fresh database and RabbitMQ vhost on the machine's servers (dropped at the
 end). Writes bench/results/<timestamp>.json and .png (and latest.json / latest.png) and prints
@@ -31,7 +31,7 @@ from bench.cpu import CpuMeter
 from bench.stats import phase_figures, ratio
 from devtools.processes import ServiceProcess
 
-PARTS = ("ceiling", "celery", "engine", "store", "map")
+PARTS = ("ceiling", "celery", "engine", "store", "map", "tracing")
 DEFAULT_PARTS = ("ceiling", "celery", "engine", "store")
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -85,6 +85,15 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "--map-concurrency",
         default="0,40",
         help="map: the Map's MaxConcurrency, comma-separated; 0 is unbounded (0,40)",
+    )
+    parser.add_argument(
+        "--tracing-orders",
+        type=int,
+        default=300,
+        help="tracing: orders per side and round, closed loop of --clients (300)",
+    )
+    parser.add_argument(
+        "--tracing-rounds", type=int, default=2, help="tracing: rounds of off then on (2)"
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
@@ -411,6 +420,11 @@ def summary(result: dict[str, Any]) -> str:
         lines.extend(cpu_lines)
     if "map" in phases:
         lines.extend(["", *map_lines(phases["map"])] if lines else map_lines(phases["map"]))
+    if "tracing" in phases:
+        from bench.tracing_cost import summary_lines
+
+        tracing = summary_lines(phases["tracing"])
+        lines.extend(["", *tracing] if lines else tracing)
     if "store" in phases:
         lines.append("")
         store = phases["store"]
@@ -474,6 +488,10 @@ def main(argv: list[str] | None = None) -> None:
                     result["phases"]["store"] = run_store(args, servers, logs)
                 elif part == "map":
                     result["phases"]["map"] = run_map(args, servers, logs)
+                elif part == "tracing":
+                    from bench.tracing_cost import run_tracing
+
+                    result["phases"]["tracing"] = run_tracing(args, servers, logs)
     finally:
         if args.keep_logs:
             log(f"process logs kept in {logs}")

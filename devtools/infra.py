@@ -65,7 +65,8 @@ def servers() -> Iterator[Servers]:
         yield Servers(
             pg.get_connection_url(),
             f"amqp://guest:guest@{host}:{port}/",
-            ["docker", "exec", container_id, "rabbitmqctl"],
+            # -i: scripts.rabbitmq_users feeds rabbitmqctl its definitions on stdin.
+            ["docker", "exec", "-i", container_id, "rabbitmqctl"],
         )
 
 

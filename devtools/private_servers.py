@@ -104,6 +104,14 @@ class PrivatePostgres:
         )  # fmt: skip
         return server
 
+    @classmethod
+    def reuse_or_create(cls, directory: Path) -> PrivatePostgres:
+        """The cluster kept under `directory` by an earlier run (on a new free port), or a new
+        one: `make dev`'s data outlives the run."""
+        if (directory / "data" / "PG_VERSION").exists():
+            return cls(_own_directory(directory, "postgres"), free_port())
+        return cls.create(directory)
+
     def start(self) -> None:
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.directory} "
@@ -178,6 +186,18 @@ class PrivateRabbitMQ:
         node = f"stepwise-{uuid.uuid4().hex[:8]}@localhost"
         return cls(base, node, free_port(), free_port())
 
+    @classmethod
+    def reuse_or_create(cls, directory: Path) -> PrivateRabbitMQ:
+        """The node kept under `directory` by an earlier run (its name, so its data, is kept in
+        `nodename`; new free ports), or a new one."""
+        name_file = directory / "nodename"
+        if name_file.exists():
+            base = _own_directory(directory, "rabbitmq")
+            return cls(base, name_file.read_text().strip(), free_port(), free_port())
+        node = cls.create(directory)
+        name_file.write_text(node.node + "\n")
+        return node
+
     def start(self) -> None:
         env = [f"{key}={value}" for key, value in self.env.items()]
         subprocess.run(
@@ -206,8 +226,10 @@ class PrivateRabbitMQ:
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
-        """Stop the whole node (its Erlang VM too), as a server going away does."""
-        self.ctl("stop")
+        """Stop the whole node (its Erlang VM too), as a server going away does; given the pid
+        file, rabbitmqctl returns once the VM's process has exited."""
+        pid_file = self.directory / "node.pid"
+        self.ctl("stop", *([str(pid_file)] if pid_file.exists() else []))
 
     def ctl(self, *args: str) -> str:
         done = subprocess.run(

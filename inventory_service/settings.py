@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from servicekit.settings import ServiceSettings
+from servicekit.settings import (
+    DEFAULT_AMQP_URL,
+    DEFAULT_DATABASE_URL,
+    ServiceSettings,
+    own_or_shared,
+)
 
 
 class InventorySettings(ServiceSettings):
     """DATABASE_URL, AMQP_URL, ... as every service has them; INVENTORY_PORT for HTTP."""
 
     port: int = Field(default=8003, validation_alias="INVENTORY_PORT")
+    database_url: str = own_or_shared("INVENTORY", "DATABASE_URL", DEFAULT_DATABASE_URL)
+    amqp_url: str = own_or_shared("INVENTORY", "AMQP_URL", DEFAULT_AMQP_URL)
+    own_database_url: str = Field("", validation_alias="INVENTORY_DATABASE_URL")
+    own_amqp_url: str = Field("", validation_alias="INVENTORY_AMQP_URL")

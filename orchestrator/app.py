@@ -24,11 +24,13 @@ from orchestrator.gauges import BacklogGauges
 from orchestrator.loops import ResultConsumer, TimerLoop
 from orchestrator.outbox_relay import OutboxPublisher
 from orchestrator.registry import Registry
+from orchestrator.reply_senders import ReplySenders, parse_queue_owners
 from orchestrator.retention import Retention
 from orchestrator.service import Orchestrator
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.tables import SCHEMA
 from orchestrator.views_api import router as views_router
+from servicekit.amqp import Broker
 from servicekit.auth import Public, require_token
 from servicekit.http import create_service_app
 from servicekit.messages import RESULT_QUEUE
@@ -44,6 +46,7 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
     config = settings or OrchestratorSettings()
     # Malformed keys stop the service at start rather than refuse every request later.
     aws_keys = parse_keys(config.aws_api_keys)
+    reply_senders = ReplySenders(parse_queue_owners(config.task_queue_owners))
 
     @contextlib.asynccontextmanager
     async def connect(startup: Startup) -> AsyncIterator[None]:
@@ -70,6 +73,7 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
                 max_batch=config.max_batch,
                 batch_workers=config.batch_workers,
                 state_cache_size=config.state_cache_size,
+                reply_senders=reply_senders,
             )
             stack.push_async_callback(orchestrator.close)
             app.state.registry = registry
@@ -89,7 +93,7 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
             consumer = ResultConsumer(orchestrator)
             await startup.attempt(
                 "broker",
-                lambda: resources.broker.consume(RESULT_QUEUE, consumer.on_message),
+                lambda: _consume_results(resources.broker, consumer),
                 retry_any_error=False,
             )
             background = [
@@ -135,6 +139,14 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
 async def _register_workflows(registry: Registry, resources: Resources, directory: Path) -> None:
     async with resources.sessions() as session, session.begin():
         await registry.register_directory(session, directory)
+
+
+async def _consume_results(broker: Broker, consumer: ResultConsumer) -> None:
+    # The services reply through an exchange of the queue's name (servicekit.amqp): their
+    # users may write to it, not to the default exchange. Commands name it (reply-exchange).
+    await broker.declare(RESULT_QUEUE)
+    await broker.route_exchange(RESULT_QUEUE)
+    await broker.consume(RESULT_QUEUE, consumer.on_message)
 
 
 async def _cancel(tasks: list[asyncio.Task[None]]) -> None:

@@ -38,3 +38,10 @@ class TaskTimedOut(OrchestratorError):
 
     status = 400
     title = "TaskTimedOut"
+
+
+class ReplyFromWrongSender(OrchestratorError):
+    """A reply over AMQP published by a user that does not own the task's queue."""
+
+    status = 403
+    title = "ReplyFromWrongSender"

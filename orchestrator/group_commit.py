@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -64,7 +65,12 @@ class GroupCommit(Generic[T]):
 
     def start(self) -> None:
         if not self._tasks:
-            self._tasks = [asyncio.create_task(self._work()) for _ in range(self._workers)]
+            # In a context of their own, not the first caller's: a batch belongs to no one
+            # caller's log fields or trace.
+            self._tasks = [
+                asyncio.create_task(self._work(), context=contextvars.Context())
+                for _ in range(self._workers)
+            ]
 
     async def close(self) -> None:
         for task in self._tasks:

@@ -2,9 +2,11 @@
 transaction wrote: the history events of each execution's decisions.
 
 One INFO line per event an operator asks about (execution started, task scheduled, retried,
-caught, failed, succeeded, stopped, redriven), each with the execution id, order id and state
-name as structured fields. Retries and catches have no history event of their own (as in AWS):
-a TaskFailed followed by the state's exit was caught; one followed by a retry timer was retried.
+caught, failed, succeeded, stopped, redriven), each with the execution id, order id, state
+name and (tracing on) trace id as structured fields; and, tracing on, a span for each
+execution's end in the trace of the work that ended it. Retries and catches have no history
+event of their own (as in AWS): a TaskFailed followed by the state's exit was caught; one
+followed by a retry timer was retried.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from prometheus_client import Counter, Histogram
 
 from orchestrator.writes import ExecutionWrites, WriteSet
+from servicekit import tracing
 from servicekit.metrics import BoundedLabel
 
 log = logging.getLogger("orchestrator.lifecycle")
@@ -54,11 +57,18 @@ _ENDED = {  # history event: (the line's event field, its message)
     "ExecutionAborted": ("stopped", "execution stopped"),
 }
 _TASK_FAILURES = ("TaskFailed", "TaskTimedOut")
+_END_EVENTS = {  # final status: its history event, the end span's name
+    "SUCCEEDED": "ExecutionSucceeded",
+    "FAILED": "ExecutionFailed",
+    "TIMED_OUT": "ExecutionTimedOut",
+    "ABORTED": "ExecutionAborted",
+}
 
 
 def report(writes: WriteSet) -> None:
     """Log and measure what `writes` committed; call after commit."""
     logging_on = log.isEnabledFor(logging.INFO)  # skip all formatting when nobody reads it
+    tracing_on = tracing.is_on()
     for queue, seconds in writes.task_durations:
         TASK_DURATION.labels(queue).observe(seconds)
     for execution in writes.executions.values():
@@ -67,6 +77,25 @@ def report(writes: WriteSet) -> None:
             _measure(writes, execution, about.state_machine_name, about.start_date)
         if logging_on:
             _log_events(writes, execution)
+        if tracing_on and execution.outcome is not None:
+            _trace_end(execution)
+
+
+def _trace_end(execution: ExecutionWrites) -> None:
+    """The execution's end as a span of the trace it ran in (its StartExecution's, its last
+    reply's)."""
+    outcome = execution.outcome
+    if outcome is None or execution.traceparent is None:
+        return
+    attributes = {
+        "stepwise.execution_id": execution.execution_id,
+        "stepwise.status": outcome.status,
+    }
+    if outcome.error:
+        attributes["stepwise.error"] = outcome.error
+    name = _END_EVENTS.get(outcome.status, "ExecutionEnded")
+    with tracing.span(name, parent=execution.traceparent, attributes=attributes):
+        pass
 
 
 def _measure(
@@ -89,6 +118,7 @@ def _log_events(writes: WriteSet, execution: ExecutionWrites) -> None:
         "execution_id": execution.execution_id,
         "order_id": about.order_id if about else None,
         "state_name": execution.state_name,
+        "trace_id": tracing.trace_id_of(execution.traceparent),
     }
 
     def line(event: str, message: str, *args: Any) -> None:

@@ -10,7 +10,7 @@ import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
 
 from orchestrator import statements
-from orchestrator.errors import InvalidToken, TaskTimedOut
+from orchestrator.errors import InvalidToken, ReplyFromWrongSender, TaskTimedOut
 from orchestrator.service import Orchestrator
 from servicekit.messages import PoisonMessage, TaskReply, decode_json_object
 from servicekit.transient import log_failure
@@ -29,9 +29,11 @@ class ResultConsumer:
     async def on_message(self, message: AbstractIncomingMessage) -> None:
         reply = TaskReply.from_json(decode_json_object(message.body))
         try:
-            await self._orchestrator.deliver_reply(reply, via="amqp")
+            await self._orchestrator.deliver_reply(reply, via="amqp", sender=message.user_id)
         except InvalidToken as exc:
             raise PoisonMessage(f"unknown task token: {exc}") from exc
+        except ReplyFromWrongSender as exc:
+            raise PoisonMessage(f"refused: {exc}") from exc
         except TaskTimedOut:
             pass  # a late or duplicate reply: recorded by deliver_reply, nothing to apply
 

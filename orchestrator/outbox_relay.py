@@ -22,6 +22,7 @@ from prometheus_client import Counter, Histogram
 
 from orchestrator import statements
 from orchestrator.writes import OutboxMessage
+from servicekit import tracing
 from servicekit.amqp import Broker
 from servicekit.messages import RESULT_QUEUE
 from servicekit.transient import log_failure
@@ -169,11 +170,14 @@ class OutboxPublisher:
         COMMANDS_PUBLISHED.labels(path).inc(len(messages))
 
     async def _publish(self, message: OutboxMessage) -> None:
-        await self._broker.publish(
-            message.queue,
-            message.body,
-            message_id=message.message_id,
-            correlation_id=message.execution_id,
-            reply_to=RESULT_QUEUE,
-            headers=message.headers,
-        )
+        # Under the trace stored with the row (tracing on): the publish joins the order's trace
+        # whether it happens right after commit or from the relay, minutes later.
+        with tracing.attached(message.headers):
+            await self._broker.publish(
+                message.queue,
+                message.body,
+                message_id=message.message_id,
+                correlation_id=message.execution_id,
+                reply_to=RESULT_QUEUE,
+                headers=message.headers,
+            )

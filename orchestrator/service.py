@@ -42,6 +42,7 @@ from orchestrator.errors import (
     ExecutionDoesNotExist,
     ExecutionNotRedrivable,
     InvalidToken,
+    ReplyFromWrongSender,
     StateMachineDoesNotExist,
     TaskTimedOut,
 )
@@ -49,8 +50,10 @@ from orchestrator.executions import ExecutionRow
 from orchestrator.group_commit import Busy, GroupCommit
 from orchestrator.outbox_relay import OutboxPublisher
 from orchestrator.registry import Registry
+from orchestrator.reply_senders import ReplySenders
 from orchestrator.state_cache import StateCache
 from orchestrator.writes import About, Rejection, WriteSet, to_json_text
+from servicekit import tracing
 from servicekit.messages import TaskReply
 
 log = logging.getLogger(__name__)
@@ -82,6 +85,10 @@ class IncomingReply:
     reply: TaskReply
     via: str  # "amqp" or "http"
     received: float = field(default_factory=perf_counter)
+    sender: str | None = None  # the AMQP user that published it (its checked user_id)
+    # The span that delivered it (the result queue's consume, an HTTP request): the next
+    # commands join its trace, though a group-commit worker settles the reply.
+    traceparent: str | None = field(default_factory=tracing.traceparent)
 
 
 class Orchestrator:
@@ -95,8 +102,10 @@ class Orchestrator:
         max_batch: int = 128,
         batch_workers: int = 1,
         state_cache_size: int = 10_000,
+        reply_senders: ReplySenders | None = None,
     ) -> None:
         self._pool = pool
+        self._senders = reply_senders or ReplySenders({})
         self._registry = registry
         self._publisher = publisher
         self._entropy = entropy
@@ -119,6 +128,17 @@ class Orchestrator:
         It runs the state machine's newest version, or `version` when one is given (a
         published version or an alias's pick: StateMachineDoesNotExist if there is none)."""
         execution_id = execution_id_for(state_machine_name, name)
+        with tracing.span("StartExecution", attributes={"stepwise.execution_id": execution_id}):
+            return await self._start(execution_id, state_machine_name, name, input, version)
+
+    async def _start(
+        self,
+        execution_id: str,
+        state_machine_name: str,
+        name: str,
+        input: Any,
+        version: int | None,
+    ) -> Started:
         statement = statements.START_EXECUTION
         if version is not None:
             await self._check_version(state_machine_name, version)
@@ -143,6 +163,7 @@ class Orchestrator:
             writes = WriteSet(now)
             execution = writes.execution(execution_id, 0, ExecutionState.empty())
             execution.about = About.of(state_machine_name, name, input, now)
+            execution.traceparent = tracing.traceparent()
             execution.add(decision)
             async with self._pool.acquire() as connection:
                 returned = await connection.fetch(
@@ -152,6 +173,7 @@ class Orchestrator:
                     state_machine_name,
                     decided_on,
                     to_json_text(input),
+                    execution.traceparent,
                 )
                 if returned:
                     self._remember(writes)
@@ -200,11 +222,13 @@ class Orchestrator:
 
     # ---- events ------------------------------------------------------------------------
 
-    async def deliver_reply(self, reply: TaskReply, *, via: str) -> None:
+    async def deliver_reply(self, reply: TaskReply, *, via: str, sender: str | None = None) -> None:
         """SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat. Raises InvalidToken for a
-        token we never issued and TaskTimedOut for an attempt that is over; either way the
-        rejected reply is recorded (committed) first."""
-        await self._replies.submit(IncomingReply(reply, via))
+        token we never issued, TaskTimedOut for an attempt that is over and
+        ReplyFromWrongSender for an AMQP reply from a user that does not own the task's queue
+        (orchestrator.reply_senders); in each case the rejected reply is recorded (committed)
+        first."""
+        await self._replies.submit(IncomingReply(reply, via, sender=sender))
 
     async def fire_timer(self, execution_id: str, timer_id: str) -> None:
         """Fire one due timer, unless another orchestrator holds the execution right now (it
@@ -242,6 +266,20 @@ class Orchestrator:
 
     async def _settle_replies(self, batch: Sequence[IncomingReply]) -> list[BaseException | None]:
         """Apply a batch of replies in one transaction; per reply, None or the error to raise."""
+        if not tracing.is_on():
+            return await self._settle(batch)
+        # A lone reply's transaction belongs to its trace; a batch's is linked to all of them.
+        parents = [item.traceparent for item in batch if item.traceparent]
+        lone = len(batch) == 1
+        with tracing.span(
+            "settle replies",
+            parent=parents[0] if lone and parents else None,
+            links=() if lone else parents,
+            attributes={"stepwise.batch_size": len(batch)},
+        ):
+            return await self._settle(batch)
+
+    async def _settle(self, batch: Sequence[IncomingReply]) -> list[BaseException | None]:
         now = datetime.now(UTC)
         writes = WriteSet(now)
         outcomes: list[BaseException | None] = []
@@ -299,9 +337,14 @@ class Orchestrator:
             return TaskTimedOut("the task's attempt is already over")
         if execution_id not in rows:
             return Busy()  # another transaction holds the execution: next round
+        refused = self._sender_refusal(item, rows[execution_id], token["state_name"])
+        if refused is not None:
+            self._reject(writes, item, execution_id, refused, label="wrong sender")
+            return ReplyFromWrongSender(refused)
         ignored = self._decide(writes, rows[execution_id], states[execution_id], _event_of(reply))
         if ignored is None:
             execution = writes.executions[execution_id]
+            execution.traceparent = item.traceparent or execution.traceparent
             execution.state_name = execution.state_name or token["state_name"]
             execution.received = min(execution.received or item.received, item.received)
             if reply.status != "HEARTBEAT":
@@ -316,6 +359,14 @@ class Orchestrator:
             self._reject(writes, item, execution_id, ignored)
             return TaskTimedOut(ignored)
         return None
+
+    def _sender_refusal(
+        self, item: IncomingReply, row: ExecutionRow, state_name: str
+    ) -> str | None:
+        if item.via != "amqp" or not self._senders.checked:
+            return None
+        machine = self._registry.cached_machine(row.state_machine_name, row.state_machine_version)
+        return self._senders.refusal(machine, state_name, item.sender)
 
     def _decide(
         self, writes: WriteSet, row: ExecutionRow, stored: ExecutionState, event: Event
@@ -373,6 +424,10 @@ class Orchestrator:
             states = await self._states_of(connection, [row])
             if self._decide(writes, row, states[execution_id], event) is not None:
                 return
+            # The execution's own trace, even for a stop or redrive asked in a request of its
+            # own: one trace per execution (before tracing was on: the request's, if any).
+            execution = writes.executions[execution_id]
+            execution.traceparent = record["traceparent"] or tracing.traceparent()
             returned = await connection.fetch(statements.WRITE_DECISIONS, *writes.arguments())
             self._remember(writes)
         self._count(writes, label)
@@ -429,14 +484,19 @@ class Orchestrator:
                 EXECUTIONS_ENDED.labels(execution.outcome.status).inc()
 
     def _reject(
-        self, writes: WriteSet, item: IncomingReply, execution_id: str | None, reason: str
+        self,
+        writes: WriteSet,
+        item: IncomingReply,
+        execution_id: str | None,
+        reason: str,
+        label: str | None = None,
     ) -> None:
         log.info(
             "reply rejected: %s",
             reason,
             extra={"execution_id": execution_id, "event": "reply_rejected"},
         )
-        REJECTED_REPLIES.labels(reason if execution_id is None else "stale").inc()
+        REJECTED_REPLIES.labels(label or (reason if execution_id is None else "stale")).inc()
         writes.reject(
             Rejection(
                 token=item.reply.task_token,

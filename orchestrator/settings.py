@@ -6,13 +6,22 @@ from pathlib import Path
 
 from pydantic import Field
 
-from servicekit.settings import ServiceSettings
+from servicekit.settings import (
+    DEFAULT_AMQP_URL,
+    DEFAULT_DATABASE_URL,
+    ServiceSettings,
+    own_or_shared,
+)
 
 DEFAULT_WORKFLOWS_DIR = Path(__file__).parent / "workflows"
 
 
 class OrchestratorSettings(ServiceSettings):
     port: int = Field(8001, validation_alias="ORCHESTRATOR_PORT")
+    database_url: str = own_or_shared("ORCHESTRATOR", "DATABASE_URL", DEFAULT_DATABASE_URL)
+    amqp_url: str = own_or_shared("ORCHESTRATOR", "AMQP_URL", DEFAULT_AMQP_URL)
+    own_database_url: str = Field("", validation_alias="ORCHESTRATOR_DATABASE_URL")
+    own_amqp_url: str = Field("", validation_alias="ORCHESTRATOR_AMQP_URL")
     # Every `<name>.asl.json` here is registered as state machine `<name>` at start.
     workflows_dir: Path = Field(DEFAULT_WORKFLOWS_DIR, validation_alias="WORKFLOWS_DIR")
     # How often the timer loop looks for due timers, and the outbox relay for stranded rows.
@@ -42,6 +51,9 @@ class OrchestratorSettings(ServiceSettings):
     aws_api_keys: str = ""
     aws_region: str = "us-east-1"
     aws_account_id: str = "123456789012"
+    # Replies over AMQP for tasks of these queues are applied only when published by the
+    # queue's RabbitMQ user (`queue=user,...`; orchestrator.reply_senders). Empty: no check.
+    task_queue_owners: str = ""
     # GetActivityTask waits this long for a task before answering with none (AWS: 60 s).
     aws_activity_poll_seconds: float = 60.0
     # StartSyncExecution waits this long for the execution to end, then stops it and answers

@@ -108,9 +108,10 @@ def _start_execution(gate: str) -> str:
 WITH created AS (
     INSERT INTO orchestrator.executions
         (execution_id, name, state_machine_name, state_machine_version, status, input, output,
-         error, cause, start_date, stop_date, event_count, state_version)
+         error, cause, start_date, stop_date, event_count, state_version, traceparent)
     SELECT u.execution_id, $45::text, $46::text, $47::int, u.status, $48::text::jsonb,
-           u.output::jsonb, u.error, u.cause, $1, u.stop_date, u.event_count, u.state_version
+           u.output::jsonb, u.error, u.cause, $1, u.stop_date, u.event_count, u.state_version,
+           $49::text
     FROM {_EXECUTION_COLUMNS}
     WHERE {gate}
     ON CONFLICT (execution_id) DO NOTHING
@@ -135,12 +136,14 @@ START_EXECUTION_OF_VERSION = _start_execution("true")
 _ROW = """e.execution_id, e.name, e.state_machine_name, e.state_machine_version, e.status, e.error,
 e.cause, e.start_date, e.stop_date, e.event_count, e.redrive_count, e.state_version"""
 
+# One event at a time (a timer, a stop, a redrive): the row and the trace it belongs to.
 LOCK_EXECUTION = f"""
-SELECT {_ROW} FROM orchestrator.executions e WHERE execution_id = $1 FOR UPDATE
+SELECT {_ROW}, e.traceparent FROM orchestrator.executions e WHERE execution_id = $1 FOR UPDATE
 """
 
 LOCK_EXECUTION_SKIP_LOCKED = f"""
-SELECT {_ROW} FROM orchestrator.executions e WHERE execution_id = $1 FOR UPDATE SKIP LOCKED
+SELECT {_ROW}, e.traceparent FROM orchestrator.executions e
+WHERE execution_id = $1 FOR UPDATE SKIP LOCKED
 """
 
 SELECT_EXECUTION = "SELECT * FROM orchestrator.executions WHERE execution_id = $1"

@@ -52,6 +52,8 @@ executions = Table(
     # A random tag written with every write of the engine's state (execution_parts): a cached
     # copy of the state is current while its tag matches (orchestrator.state_cache).
     Column("state_version", BigInteger, nullable=False, server_default="0"),
+    # The W3C traceparent of its StartExecution, tracing on: timers' transitions join its trace.
+    Column("traceparent", Text),
     Index("ix_executions_machine_start", "state_machine_name", "start_date"),
     Index(
         "ix_executions_stop_date",

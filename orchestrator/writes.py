@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from orchestrator.engine.api import Decision, ExecutionState, Outcome, TaskCommand
-from servicekit.messages import RESULT_QUEUE
+from servicekit.messages import REPLY_EXCHANGE_HEADER, RESULT_QUEUE
+from servicekit.tracing import TRACEPARENT
 
 
 def to_json_text(value: Any) -> str:
@@ -43,13 +44,23 @@ class OutboxMessage:
     received: float | None = None
 
 
-def command_headers(execution_id: str, command: TaskCommand) -> dict[str, Any]:
-    return {
+def command_headers(
+    execution_id: str, command: TaskCommand, traceparent: str | None = None
+) -> dict[str, Any]:
+    """The command's AMQP headers, stored with its outbox row. `traceparent` (tracing on) is
+    the trace the command belongs to, so that it joins it whenever and however it is sent."""
+    headers: dict[str, Any] = {
         "state-name": command.state_name,
         "attempt": command.attempt,
         "execution-id": execution_id,
         "reply-to": RESULT_QUEUE,
+        # Where the service publishes its reply: an exchange its RabbitMQ user may write to
+        # that routes to the result queue (servicekit.amqp, route_exchange).
+        REPLY_EXCHANGE_HEADER: RESULT_QUEUE,
     }
+    if traceparent is not None:
+        headers[TRACEPARENT] = traceparent
+    return headers
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,9 @@ class ExecutionWrites:
     about: About | None = None
     state_name: str | None = None  # of the task whose reply this batch applies
     received: float | None = None  # perf_counter() when that reply arrived
+    # The trace of the work that led to these decisions (a StartExecution, a reply's delivery):
+    # its commands carry it, and the execution's end is recorded under it (tracing on only).
+    traceparent: str | None = None
 
     @property
     def events(self) -> int:
@@ -197,7 +211,7 @@ class WriteSet:
                 closed_at = self.now if issued_and_closed else None
                 tokens.append((token, eid, command.state_name, command.attempt, closed_at))
                 if not issued_and_closed:
-                    headers = to_json_text(command_headers(eid, command))
+                    headers = to_json_text(command_headers(eid, command, w.traceparent))
                     body = to_json_text(command.payload)
                     outbox.append((eid, command.queue, token, headers, body))
             for timer_id, due in w.timers.items():
@@ -257,7 +271,7 @@ class WriteSet:
                 execution_id,
                 command.queue,
                 command.token,
-                command_headers(execution_id, command),
+                command_headers(execution_id, command, self.executions[execution_id].traceparent),
                 command.payload,
                 self.executions[execution_id].received,
             )

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from servicekit.settings import ServiceSettings
+from servicekit.settings import (
+    DEFAULT_AMQP_URL,
+    DEFAULT_DATABASE_URL,
+    ServiceSettings,
+    own_or_shared,
+)
 
 
 class PaymentSettings(ServiceSettings):
     """DATABASE_URL, AMQP_URL, ... as every service has them; PAYMENT_PORT for HTTP."""
 
     port: int = Field(default=8002, validation_alias="PAYMENT_PORT")
+    database_url: str = own_or_shared("PAYMENT", "DATABASE_URL", DEFAULT_DATABASE_URL)
+    amqp_url: str = own_or_shared("PAYMENT", "AMQP_URL", DEFAULT_AMQP_URL)
+    own_database_url: str = Field("", validation_alias="PAYMENT_DATABASE_URL")
+    own_amqp_url: str = Field("", validation_alias="PAYMENT_AMQP_URL")

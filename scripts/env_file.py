@@ -1,32 +1,40 @@
-"""Reading and filling in one variable of a `.env` file, for the secrets `make dev` writes."""
+"""Read and update `NAME=value` lines of a `.env` file, keeping every other line as it is."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 
-def has_value(env_file: Path, variable: str) -> bool:
-    """Set (non-empty) in the environment or in `env_file`."""
-    if os.environ.get(variable, "").strip():
-        return True
-    if not env_file.exists():
-        return False
-    for line in env_file.read_text().splitlines():
+def read(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.exists():
+        return values
+    for line in path.read_text().splitlines():
         name, sep, value = line.partition("=")
-        if sep and name.strip() == variable and value.strip().strip("'\""):
-            return True
-    return False
+        if sep and not name.lstrip().startswith("#"):
+            values[name.strip()] = value.strip().strip("'\"")
+    return values
 
 
-def put_value(env_file: Path, variable: str, value: str) -> None:
-    """Write `variable=value`: where an empty `variable=` stands (as .env.example has them),
-    otherwise at the end."""
-    line = f"{variable}={value}"
-    lines = env_file.read_text().splitlines() if env_file.exists() else []
-    empty = [n for n, text in enumerate(lines) if text.partition("=")[0].strip() == variable]
-    if empty:
-        lines[empty[0]] = line
-    else:
-        lines.append(line)
-    env_file.write_text("\n".join(lines) + "\n")
+def update(path: Path, values: Mapping[str, str]) -> None:
+    """Set each of `values`: in place where the name has a line, else appended."""
+    lines = path.read_text().splitlines() if path.exists() else []
+    pending = dict(values)
+    for n, line in enumerate(lines):
+        name = line.partition("=")[0].strip()
+        if "=" in line and name in pending:
+            lines[n] = f"{name}={pending.pop(name)}"
+    lines.extend(f"{name}={value}" for name, value in pending.items())
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)  # passwords
+
+
+def has_value(path: Path, variable: str) -> bool:
+    """Set (non-empty) in the environment or in the file."""
+    return bool(os.environ.get(variable, "").strip() or read(path).get(variable))
+
+
+def put_value(path: Path, variable: str, value: str) -> None:
+    update(path, {variable: value})

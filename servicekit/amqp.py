@@ -5,6 +5,13 @@ parsed is published to `q.dlq` with the reason in its `x-death-reason` header, t
 whose handler keeps raising is requeued and, after `DELIVERY_LIMIT` deliveries, RabbitMQ moves it
 to `q.dlq` itself. Either way the consumer lives on. A transient fault (the database away for a
 while) is retried in place and does not count as a delivery.
+
+Least privilege (scripts/provision.py): a service's RabbitMQ user may write to a few names only,
+and write permission on the default exchange would let it publish to every queue. So a queue that
+others publish to without that permission has an exchange of its own name routing to it
+(`route_exchange`): the result queue, where the services reply, and each `q.dlq`, where a
+consumer dead-letters. Every message carries `user_id` = the connection's user, which RabbitMQ
+checks, so a consumer knows who sent it.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import aio_pika
 from aio_pika.abc import (
@@ -64,6 +72,9 @@ class Broker:
         self._connection: amqp_cluster.ClusterConnection | None = None
         self._channel: AbstractRobustChannel | None = None
         self._declared: set[str] = set()
+        # Stamped on every message as `user_id`; RabbitMQ refuses one that is not the
+        # connection's user. None when the URL names no user (the broker's default, guest).
+        self.user: str | None = unquote(urlsplit(url).username or "") or None
 
     async def connect(self) -> None:
         # AMQP_URL may name every node of a cluster (servicekit.amqp_cluster).
@@ -120,6 +131,15 @@ class Broker:
         self._declared.add(queue)
         return declared
 
+    async def route_exchange(self, queue: str) -> None:
+        """Declare a direct exchange named `queue` that routes to `queue` (idempotent): those
+        allowed to write to that one name can publish to `queue` and nowhere else."""
+        exchange = await self.channel.declare_exchange(
+            queue, aio_pika.ExchangeType.DIRECT, durable=True
+        )
+        declared = await self.channel.declare_queue(queue, passive=True)
+        await declared.bind(exchange, routing_key=queue)
+
     async def ensure_declared(self, queue: str) -> None:
         """Declare `queue` once per process, before the first publish to it (a message to a
         queue that does not exist yet would be dropped)."""
@@ -135,8 +155,10 @@ class Broker:
         correlation_id: str | None = None,
         reply_to: str | None = None,
         headers: dict[str, Any] | None = None,
+        exchange: str = "",
     ) -> None:
-        """Publish persistently and wait for the broker's confirm."""
+        """Publish persistently to `exchange` (the default one: straight to `queue`) and wait
+        for the broker's confirm."""
         payload = body if isinstance(body, bytes) else json.dumps(body).encode()
         message = aio_pika.Message(
             payload,
@@ -147,12 +169,20 @@ class Broker:
             reply_to=reply_to,
             headers=publish_headers(headers),
             timestamp=time.time(),
+            user_id=self.user,
         )
-        await self.channel.default_exchange.publish(message, routing_key=queue)
+        target = (
+            self.channel.default_exchange
+            if not exchange
+            else await self.channel.get_exchange(exchange, ensure=False)
+        )
+        await target.publish(message, routing_key=queue)
 
     async def consume(self, queue: str, handler: MessageHandler) -> None:
         """Feed every message of `queue` to `handler`; ack after it returns."""
         declared = await self.declare(queue)
+        # The consumer dead-letters poison messages through this (see _dead_letter).
+        await self.route_exchange(dead_letter_queue(queue))
 
         measured_handler = measured(queue, handler)
 
@@ -210,6 +240,7 @@ class Broker:
             message_id=message.message_id,
             correlation_id=message.correlation_id,
             headers=headers,
+            exchange=dead_letter_queue(queue),
         )
         DEAD_LETTERED.labels(queue).inc()
 

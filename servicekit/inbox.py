@@ -20,9 +20,10 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from servicekit import tracing
 from servicekit.amqp import Broker
 from servicekit.logs import bind
-from servicekit.messages import Command, TaskReply
+from servicekit.messages import REPLY_EXCHANGE_HEADER, Command, TaskReply
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,14 @@ def bind_command(
         order_id=order_id if isinstance(order_id, str) else None,
         state_name=state_name if isinstance(state_name, str) else None,
     )
+
+
+def reply_exchange(headers: Mapping[str, Any] | None) -> str:
+    """Where the command asks for its reply: the orchestrator names an exchange that routes to
+    its result queue (a service's user may write there, not to the default exchange); a sender
+    that names none gets its reply through the default exchange."""
+    exchange = (headers or {}).get(REPLY_EXCHANGE_HEADER, "")
+    return exchange if isinstance(exchange, str) else ""
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -102,10 +111,10 @@ class CommandWorker:
         command = Command.from_amqp(
             message.body, message.message_id, message.reply_to, message.correlation_id
         )
-        with bind_command(command, message.headers):
-            await self._handle(command)
+        with bind_command(command, message.headers), tracing.span(command.type):
+            await self._handle(command, reply_exchange(message.headers))
 
-    async def _handle(self, command: Command) -> None:
+    async def _handle(self, command: Command, exchange: str) -> None:
         reply = await self.process(command)
         # Published after commit: a crash here redelivers the command, which replays the reply.
         await self._broker.publish(
@@ -113,6 +122,7 @@ class CommandWorker:
             reply.to_json(),
             message_id=f"reply:{command.task_token}",
             correlation_id=command.correlation_id,
+            exchange=exchange,
         )
 
     async def process(self, command: Command) -> TaskReply:

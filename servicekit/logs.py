@@ -1,6 +1,7 @@
 """One log format for every process: plain text by default, one JSON object per line with
 LOG_FORMAT=json. Lines carry the execution id, order id and state name they are about, from
-`extra=` or from the context `bind()` set for the message being handled."""
+`extra=` or from the context `bind()` set for the message being handled, and the trace id of
+the current span when tracing is on (servicekit.tracing)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from typing import Any, Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from servicekit import tracing
+
 # The structured fields a line may carry, in the order plain text shows them.
-FIELDS = ("execution_id", "order_id", "state_name", "event")
+FIELDS = ("execution_id", "order_id", "state_name", "event", "trace_id")
 
 _context: ContextVar[dict[str, str] | None] = ContextVar("log_context", default=None)
 
@@ -43,7 +46,8 @@ def bind(**fields: str | None) -> Iterator[None]:
 
 
 class ContextFilter(logging.Filter):
-    """Copies the bound fields onto each record (an `extra=` value wins)."""
+    """Copies the bound fields and the current trace id onto each record (an `extra=` value
+    wins)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         bound = _context.get()
@@ -51,6 +55,10 @@ class ContextFilter(logging.Filter):
             for key, value in bound.items():
                 if key not in record.__dict__:
                     record.__dict__[key] = value
+        if "trace_id" not in record.__dict__:
+            trace_id = tracing.trace_id()
+            if trace_id is not None:
+                record.__dict__["trace_id"] = trace_id
         return True
 
 

@@ -1,7 +1,9 @@
 """The wire contract between the orchestrator and the services (DESIGN.md, "The wire contract").
 
 A command is the Task's effective input, published with `message_id` = task token,
-`correlation_id` = execution id and `reply_to` = the result queue. A reply is SendTaskSuccess,
+`correlation_id` = execution id and `reply_to` = the result queue; its `reply-exchange` header
+names the exchange the reply is published to (routed by `reply_to`), and every message carries
+`user_id`, the publisher's RabbitMQ user. A reply is SendTaskSuccess,
 SendTaskFailure or SendTaskHeartbeat over AMQP. Both are JSON; unknown fields are ignored so a
 newer sender can add some.
 """
@@ -15,6 +17,8 @@ from typing import Any, Literal
 ReplyStatus = Literal["SUCCEEDED", "FAILED", "HEARTBEAT"]
 
 RESULT_QUEUE = "orchestrator.results"
+# A command's header naming the exchange its reply is published to, routed by `reply_to`.
+REPLY_EXCHANGE_HEADER = "reply-exchange"
 
 
 class PoisonMessage(Exception):

@@ -34,8 +34,7 @@ def _run_sync(connection: Connection, schema: str, target_metadata: MetaData | N
     lock_key = zlib.crc32(f"migrations:{schema}".encode())
     connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": lock_key})
     try:
-        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-        connection.commit()
+        _create_schema_if_missing(connection, schema)
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -48,3 +47,14 @@ def _run_sync(connection: Connection, schema: str, target_metadata: MetaData | N
     finally:
         connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key})
         connection.commit()
+
+
+def _create_schema_if_missing(connection: Connection, schema: str) -> None:
+    """A service's own role (scripts/provision.py) owns its schema but may not create schemas:
+    even `CREATE SCHEMA IF NOT EXISTS` needs that right, so ask first."""
+    exists = connection.execute(
+        text("SELECT 1 FROM pg_namespace WHERE nspname = :schema"), {"schema": schema}
+    ).scalar()
+    if not exists:
+        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    connection.commit()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import uvicorn
 from fastapi import FastAPI
 
+from servicekit import tracing
 from servicekit.logs import LoggingSettings, configure_logging
 
 # How long an idle keep-alive connection stays open. Longer than any client's own idle expiry
@@ -17,6 +20,8 @@ KEEP_ALIVE_SECONDS = 75
 def serve(app: FastAPI, host: str, port: int, log_level: str) -> None:
     logging_settings = LoggingSettings(log_level=log_level)
     configure_logging(log_level, logging_settings.log_format, logging_settings.access_log)
+    if tracing.configure_tracing(_service_name(app)):
+        tracing.instrument_app(app)
     # A startup failure that retrying cannot cure ends the process (servicekit.startup).
     app.state.exit_on_startup_failure = True
     uvicorn.run(
@@ -28,3 +33,9 @@ def serve(app: FastAPI, host: str, port: int, log_level: str) -> None:
         access_log=logging_settings.access_log,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
+
+
+def _service_name(app: FastAPI) -> str:
+    """The package run as `python -m <package>` (payment_service, web, ...), else the title."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return spec.name.split(".")[0] if spec is not None else app.title

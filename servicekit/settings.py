@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr, field_validator
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit import pg_url
@@ -13,6 +15,19 @@ def async_database_url(url: str) -> str:
     (`postgresql://user@h1:5432,h2:5433/db?target_session_attrs=read-write`), and give
     SQLAlchemy's form of it, naming the asyncpg driver (servicekit.pg_url)."""
     return pg_url.parse(url).sqlalchemy()
+
+
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def own_or_shared(service: str, variable: str, default: str) -> Any:
+    """A field read from `<SERVICE>_<VARIABLE>` (the service's own credentials, which
+    scripts/provision.py writes into `.env`), else from `<VARIABLE>`. Within one source the own
+    name wins; across sources the usual order holds (arguments, then the environment, then
+    `.env`), so a URL a test or compose sets in the environment beats the ones in `.env`."""
+    name = f"{service}_{variable}"
+    return Field(default, validation_alias=AliasChoices(name, variable, variable.lower()))
 
 
 class ApiTokenSetting(BaseSettings):
@@ -31,8 +46,10 @@ class ApiTokenSetting(BaseSettings):
 class ServiceSettings(ApiTokenSetting):
     """Configuration from the environment (and `.env` when present)."""
 
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
-    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    amqp_url: str = DEFAULT_AMQP_URL
     http_host: str = "0.0.0.0"
     log_level: str = "INFO"
     # Messages a consumer may hold unacknowledged at once.

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from devtools import infra
+from devtools import accounts, infra
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +34,13 @@ def amqp_url(servers: infra.Servers) -> Iterator[str]:
     """amqp://... of a vhost created for this package."""
     with infra.fresh_vhost(servers) as url:
         yield url
+
+
+@pytest.fixture(scope="package")
+def service_accounts(
+    servers: infra.Servers, database_url: str, amqp_url: str
+) -> Iterator[dict[str, str]]:
+    """Each service's own role and user on this package's database and vhost: the environment
+    that hands them to the services (devtools.accounts)."""
+    with accounts.service_accounts(servers, database_url, amqp_url) as variables:
+        yield variables

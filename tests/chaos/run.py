@@ -17,6 +17,7 @@ import aio_pika
 import httpx
 
 from devtools import infra
+from devtools.accounts import service_accounts
 from devtools.ha_cluster import ha_cluster
 from devtools.private_servers import private_servers
 from devtools.processes import Stack
@@ -90,7 +91,8 @@ def run(
             servers = private.servers
         database_url = exits.enter_context(infra.fresh_database(servers.postgres_admin_url))
         amqp_url = exits.enter_context(infra.fresh_vhost(servers))
-        stack = Stack.create(database_url, amqp_url, log_dir)
+        own = exits.enter_context(service_accounts(servers, database_url, amqp_url))
+        stack = Stack.create(database_url, amqp_url, log_dir, **own)
         control = ServerControl(servers, database_url, amqp_url, private)
         if cluster is not None:
             control.ha = HaFaults(cluster, control.vhost)

@@ -13,11 +13,15 @@ from devtools.processes import Stack
 
 @pytest.fixture(scope="package")
 def stack(
-    database_url: str, amqp_url: str, tmp_path_factory: pytest.TempPathFactory
+    database_url: str,
+    amqp_url: str,
+    service_accounts: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
     log_dir = tmp_path_factory.mktemp("service-logs")
-    # JSON log lines: tests/e2e/test_observability.py reads them.
-    running = Stack.create(database_url, amqp_url, log_dir, LOG_FORMAT="json")
+    # JSON log lines: tests/e2e/test_observability.py reads them. Each service connects with
+    # its own role and user (least privilege, as deployed).
+    running = Stack.create(database_url, amqp_url, log_dir, LOG_FORMAT="json", **service_accounts)
     try:
         running.start()
     except RuntimeError as exc:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from devtools.accounts import service_accounts
 from devtools.private_servers import PrivateServers
 from devtools.processes import Stack
 from tests.e2e.orders import order_request, place, stocked_product, wait_finished
@@ -26,14 +27,16 @@ def stack(
     private_amqp_url: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
-    running = Stack.create(
-        private_database_url, private_amqp_url, tmp_path_factory.mktemp("service-logs")
-    )
-    try:
-        running.start()
-        yield running
-    finally:
-        running.stop()
+    # Each service on its own role and user, which outlive the servers' restarts.
+    with service_accounts(private.servers, private_database_url, private_amqp_url) as own:
+        running = Stack.create(
+            private_database_url, private_amqp_url, tmp_path_factory.mktemp("service-logs"), **own
+        )
+        try:
+            running.start()
+            yield running
+        finally:
+            running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -65,6 +65,7 @@ def ha_cluster(
 
 
 def main(argv: list[str] | None = None) -> int:
+    from devtools.accounts import service_accounts
     from devtools.processes import Stack
 
     parser = argparse.ArgumentParser(prog="python -m devtools.ha_cluster", description=__doc__)
@@ -77,10 +78,14 @@ def main(argv: list[str] | None = None) -> int:
     # Ctrl-C, even where SIGINT came ignored (a background job of a script).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        with ha_cluster(args.directory, say=print) as cluster:
+        with contextlib.ExitStack() as exits:
+            cluster = exits.enter_context(ha_cluster(args.directory, say=print))
             logs = args.directory / "logs"
             logs.mkdir(exist_ok=True)
-            stack = Stack.create(cluster.postgres.url(), cluster.rabbitmq.url(), logs)
+            database_url, amqp_url = cluster.postgres.url(), cluster.rabbitmq.url()
+            # Each service its own Postgres role and RabbitMQ user, as deployed.
+            own = exits.enter_context(service_accounts(cluster.servers, database_url, amqp_url))
+            stack = Stack.create(database_url, amqp_url, logs, **own)
             print("starting the five services")
             try:
                 stack.start()

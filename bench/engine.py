@@ -72,6 +72,7 @@ def start_orchestrators(
             "AMQP_URL": amqp_url,
             "ORCHESTRATOR_PORT": str(port),
             "WORKFLOWS_DIR": str(workflows),
+            "TASK_QUEUES": f"*.commands,{QUEUE}",
             "LOG_LEVEL": "WARNING",
         }
         process = ServiceProcess("orchestrator", port, variables, workdir / f"{label}-{n}.log")

@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 
 SERVICES = ("orchestrator", "payment_service", "inventory_service", "shipping_service", "web")
+# The task queues tests may name besides the services' own: theirs start with `test.`.
+TEST_TASK_QUEUES = "*.commands,test.*"
 PORT_VARIABLES = {
     "orchestrator": "ORCHESTRATOR_PORT",
     "payment_service": "PAYMENT_PORT",
@@ -115,6 +117,7 @@ class Stack:
             "DATABASE_URL": database_url,
             "AMQP_URL": amqp_url,
             "LOG_LEVEL": "INFO",
+            "TASK_QUEUES": TEST_TASK_QUEUES,
             "ORCHESTRATOR_URL": f"http://127.0.0.1:{ports['orchestrator']}",
             "INVENTORY_URL": f"http://127.0.0.1:{ports['inventory_service']}",
             **{PORT_VARIABLES[package]: str(port) for package, port in ports.items()},

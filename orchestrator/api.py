@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,8 +18,16 @@ from orchestrator.errors import (
     OrchestratorError,
     StateMachineDoesNotExist,
 )
+from orchestrator.input_checks import (
+    EXECUTION_STATUSES,
+    check_names,
+    check_payload,
+    check_status_filter,
+)
+from orchestrator.names import NAME_SCHEMA
 from orchestrator.registry import Registry
 from orchestrator.schemas import (
+    MAX_INT,
     Execution,
     ExecutionList,
     History,
@@ -80,7 +88,10 @@ async def list_state_machines(session: DbSession, registry: RegistryDep) -> list
 
 @router.get("/state-machines/{name}", response_model=StateMachine, tags=["state machines"])
 async def describe_state_machine(
-    name: str, session: DbSession, registry: RegistryDep, version: int | None = None
+    name: str,
+    session: DbSession,
+    registry: RegistryDep,
+    version: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
 ) -> StateMachine:
     found = (
         await registry.latest(session, name)
@@ -106,15 +117,21 @@ async def _version_or_none(
         return None
 
 
-@router.put("/state-machines/{name}", response_model=StateMachine, tags=["state machines"])
+@router.put(
+    "/state-machines/{name}",
+    response_model=StateMachine,
+    responses={201: {"model": StateMachine, "description": "registered as a new version"}},
+    tags=["state machines"],
+)
 async def register_state_machine(
-    name: str,
+    name: Annotated[str, Path(json_schema_extra=NAME_SCHEMA)],
     body: RegisterStateMachineRequest,
     session: DbSession,
     registry: RegistryDep,
     response: Response,
 ) -> StateMachine:
     """Register `definition` as the next version of `name` (no new version if unchanged)."""
+    check_names(name=name)
     try:
         async with session.begin():
             before = await registry.latest(session, name)
@@ -132,9 +149,9 @@ async def register_state_machine(
 
 
 @router.post("/state-machines/validate", response_model=ValidateResponse, tags=["state machines"])
-async def validate_state_machine(body: ValidateRequest) -> ValidateResponse:
+async def validate_state_machine(body: ValidateRequest, registry: RegistryDep) -> ValidateResponse:
     """Validate a definition without registering it (as ValidateStateMachineDefinition)."""
-    problems = engine.validate_definition(body.definition)
+    problems = registry.validate(body.definition)
     return ValidateResponse(result="FAIL" if problems else "OK", diagnostics=problems)
 
 
@@ -160,6 +177,8 @@ def _invalid_definition(problems: list[str]) -> Problem:
 async def start_execution(body: StartExecutionRequest, orchestrator: OrchestratorDep) -> Response:
     """StartExecution. Idempotent on `name`: 201 when started, 200 when the same name and input
     already exist, 409 when the name exists with another input."""
+    check_names(stateMachineName=body.stateMachineName, name=body.name)
+    check_payload("input", body.input)
     try:
         started = await orchestrator.start_execution(
             body.stateMachineName, body.name, body.input, version=body.stateMachineVersion
@@ -182,7 +201,9 @@ async def start_execution(body: StartExecutionRequest, orchestrator: Orchestrato
 async def list_executions(
     session: DbSession,
     stateMachineName: str | None = None,
-    statusFilter: Annotated[str | None, Query(alias="status")] = None,
+    statusFilter: Annotated[
+        str | None, Query(alias="status", json_schema_extra={"enum": list(EXECUTION_STATUSES)})
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: str | None = None,
     name: Annotated[
@@ -193,6 +214,7 @@ async def list_executions(
     counts: Annotated[bool, Query(description="add counts by status (all pages)")] = False,
 ) -> Response:
     """Newest first; pass `nextCursor` back as `cursor` for the next page."""
+    check_status_filter(statusFilter)
     try:
         rows, next_cursor = await queries.list_executions(
             session,
@@ -268,7 +290,7 @@ async def execution_history(
 def _event_cursor(cursor: str | None) -> int:
     if cursor is None:
         return 0
-    if not cursor.isdigit():
+    if not (cursor.isascii() and cursor.isdigit()) or int(cursor) > MAX_INT:
         raise Problem(400, "InvalidCursor", "cursor is not one this API returned")
     return int(cursor)
 
@@ -287,10 +309,12 @@ def _history_event(event: Any) -> HistoryEvent:
 async def stop_execution(
     execution_id: str, orchestrator: OrchestratorDep, body: StopRequest | None = None
 ) -> Execution:
-    """StopExecution: a running execution ends ABORTED; later replies are ignored."""
+    """StopExecution: a running execution ends ABORTED; later replies are ignored. One that
+    has ended already is a 409."""
     body = body or StopRequest()
     try:
-        return Execution.from_row(await orchestrator.stop(execution_id, body.error, body.cause))
+        stopped = await orchestrator.stop(execution_id, body.error, body.cause, only_running=True)
+        return Execution.from_row(stopped)
     except OrchestratorError as exc:
         raise problem(exc) from exc
 
@@ -318,6 +342,7 @@ async def _send(orchestrator: Orchestrator, reply: TaskReply) -> dict[str, str]:
 @router.post("/tasks/success", tags=["tasks"])
 async def send_task_success(body: SendTaskSuccess, orchestrator: OrchestratorDep) -> Any:
     """SendTaskSuccess over HTTP."""
+    check_payload("output", body.output)
     return await _send(orchestrator, TaskReply.succeeded(body.taskToken, body.output))
 
 

@@ -16,6 +16,7 @@ from orchestrator.aws_api.arns import Arns
 from orchestrator.aws_api.context import AwsApi
 from orchestrator.aws_api.protocol import router as aws_router
 from orchestrator.aws_api.sigv4 import Verifier, parse_keys
+from orchestrator.bounds import Bounds, rejected_replies
 from orchestrator.console.routes import PUBLIC_ROUTES as CONSOLE_ROUTES
 from orchestrator.console.routes import install_console
 from orchestrator.console.sessions import ConsoleSessions
@@ -29,6 +30,7 @@ from orchestrator.retention import Retention
 from orchestrator.service import Orchestrator
 from orchestrator.settings import OrchestratorSettings
 from orchestrator.tables import SCHEMA
+from orchestrator.task_queues import TaskQueues
 from orchestrator.views_api import router as views_router
 from servicekit.amqp import Broker
 from servicekit.auth import Public, require_token
@@ -55,7 +57,7 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
                 config, startup, migrations_dir=MIGRATIONS, schema=SCHEMA
             )
             stack.push_async_callback(resources.close)
-            registry = Registry(resources.sessions)
+            registry = Registry(resources.sessions, TaskQueues(config.task_queues))
             # An invalid workflow is a bug to stop at; the database going away is not.
             await startup.attempt(
                 "database",
@@ -106,6 +108,16 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
                     )
                 ),
             ]
+            bounds = Bounds(
+                pool,
+                [
+                    rejected_replies(
+                        timedelta(days=config.rejected_replies_retention_days),
+                        config.rejected_replies_max_rows,
+                    )
+                ],
+            )
+            background.append(asyncio.create_task(bounds.run(config.bounds_poll_seconds)))
             if config.execution_retention_days > 0:
                 retention = timedelta(days=config.execution_retention_days)
                 background.append(
@@ -128,6 +140,8 @@ def create_app(settings: OrchestratorSettings | None = None) -> FastAPI:
         api_token=api_token,
         public=(AWS_API_ROUTE, *CONSOLE_ROUTES),
         sessions=sessions,
+        max_body_bytes=config.max_body_bytes,
+        own_format_paths=["/"],  # AWS's protocol (orchestrator.aws_api.protocol)
     )
     app.include_router(router)
     app.include_router(aws_router)

@@ -28,6 +28,13 @@ class ExecutionNotRedrivable(OrchestratorError):
     title = "ExecutionNotRedrivable"
 
 
+class ExecutionNotRunning(OrchestratorError):
+    """StopExecution of one that has ended already (the control API's 409)."""
+
+    status = 409
+    title = "ExecutionNotRunning"
+
+
 class InvalidToken(OrchestratorError):
     status = 400
     title = "InvalidToken"

@@ -18,6 +18,9 @@ from servicekit.transient import log_failure
 log = logging.getLogger(__name__)
 
 TIMER_BATCH = 100
+# As the control API's whole body (a task's output is at most 256 KiB of it): a bigger reply is
+# dead-lettered unread.
+MAX_REPLY_BYTES = 1024 * 1024
 
 
 class ResultConsumer:
@@ -27,6 +30,10 @@ class ResultConsumer:
         self._orchestrator = orchestrator
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
+        if len(message.body) > MAX_REPLY_BYTES:
+            raise PoisonMessage(
+                f"a reply is at most {MAX_REPLY_BYTES} bytes, not {len(message.body)}"
+            )
         reply = TaskReply.from_json(decode_json_object(message.body))
         try:
             await self._orchestrator.deliver_reply(reply, via="amqp", sender=message.user_id)

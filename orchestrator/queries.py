@@ -15,6 +15,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.tables import aws_execution_origins, executions, history_events, state_machines
+from servicekit.storable import why_unstorable
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,11 @@ def encode_cursor(start_date: datetime, execution_id: str) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         start, execution_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(start), str(execution_id)
+        started = datetime.fromisoformat(start)
+        # What we encoded: an aware time and an id Postgres can compare (no NUL).
+        if started.tzinfo is None or why_unstorable(str(execution_id)) is not None:
+            raise ValueError("not a cursor of ours")
+        return started, str(execution_id)
     except (ValueError, TypeError) as exc:
         raise ValueError("cursor is not one this API returned") from exc
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator import engine
 from orchestrator.tables import state_machines
+from orchestrator.task_queues import TaskQueues
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,11 @@ class Registry:
     database: the start statement checks the version it was decided on is still the latest, and
     a start that raced a new registration forgets the remembered one and is decided again."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], task_queues: TaskQueues | None = None
+    ) -> None:
         self._sessions = sessions
+        self._task_queues = task_queues or TaskQueues()
         self._parsed: dict[tuple[str, int], Any] = {}
         self._latest: dict[str, int] = {}
 
@@ -90,8 +94,11 @@ class Registry:
     ) -> StateMachineVersion:
         """Add `definition` as the next version of `name`, unless it equals the latest.
 
-        Raises engine.DefinitionError listing every problem of an invalid definition."""
-        engine.parse_definition(definition)
+        Raises engine.DefinitionError listing every problem of an invalid definition (a Task
+        on a queue TASK_QUEUES does not allow is one)."""
+        problems = self.validate(definition)
+        if problems:
+            raise engine.DefinitionError(problems)
         latest = await self.latest(session, name)
         digest = definition_hash(definition)
         if latest is not None and definition_hash(latest.definition) == digest:
@@ -108,6 +115,13 @@ class Registry:
         self.forget_latest(name)  # read again after this transaction commits
         log.info("state machine %s is at version %d", name, registered.version)
         return registered
+
+    def validate(self, definition: dict[str, Any] | str) -> list[str]:
+        """Every problem of the definition, the engine's and the allow-list of task queues'."""
+        machine, problems = engine.parse_leniently(definition)
+        if machine is not None:
+            problems += self._task_queues.problems(machine)
+        return problems
 
     async def latest(self, session: AsyncSession, name: str) -> StateMachineVersion | None:
         row = (

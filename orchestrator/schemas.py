@@ -7,17 +7,30 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orchestrator.names import NAME_SCHEMA
+
+# Postgres' `integer`, which versions and event ids are: a bigger number in a request is a 422,
+# not a statement that fails.
+MAX_INT = 2**31 - 1
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Names follow AWS's rule (orchestrator.names), checked by the routes so that a wrong one is a
+# 400 naming the field, as AWS's InvalidName; the schema documents the rule.
+_NAME = Field(json_schema_extra=NAME_SCHEMA)
+
+
 class StartExecutionRequest(Strict):
-    stateMachineName: str = Field(min_length=1, max_length=80)
-    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")
-    input: Any = Field(default_factory=dict)
+    stateMachineName: str = _NAME
+    name: str = _NAME
+    input: Any = Field(
+        default_factory=dict, description="any JSON value, at most 256 KiB as compact JSON"
+    )
     # None: the newest version; else that registered version (404 if there is none).
-    stateMachineVersion: int | None = Field(default=None, ge=1)
+    stateMachineVersion: int | None = Field(default=None, ge=1, le=MAX_INT)
 
 
 class Execution(BaseModel):
@@ -142,7 +155,7 @@ class StopRequest(Strict):
 
 class SendTaskSuccess(Strict):
     taskToken: str = Field(min_length=1, max_length=1024)
-    output: Any
+    output: Any = Field(description="any JSON value, at most 256 KiB as compact JSON")
 
 
 class SendTaskFailure(Strict):

@@ -23,6 +23,7 @@ import asyncpg
 from prometheus_client import Counter
 
 from orchestrator import engine, lifecycle, statements
+from orchestrator.bounds import kept_payload, kept_token
 from orchestrator.engine.api import (
     Decision,
     Entropy,
@@ -41,6 +42,7 @@ from orchestrator.errors import (
     ExecutionAlreadyExists,
     ExecutionDoesNotExist,
     ExecutionNotRedrivable,
+    ExecutionNotRunning,
     InvalidToken,
     ReplyFromWrongSender,
     StateMachineDoesNotExist,
@@ -235,9 +237,21 @@ class Orchestrator:
         stays due and the next pass takes it) or has fired it already."""
         await self._apply_one(execution_id, TimerFired(timer_id), "timer", timer_id=timer_id)
 
-    async def stop(self, execution_id: str, error: str | None, cause: str | None) -> ExecutionRow:
-        await self._apply_one(execution_id, StopRequested(error, cause), "stop")
-        return await self.describe(execution_id)
+    async def stop(
+        self,
+        execution_id: str,
+        error: str | None,
+        cause: str | None,
+        *,
+        only_running: bool = False,
+    ) -> ExecutionRow:
+        """StopExecution. An execution that has ended stays as it is; with `only_running`,
+        that raises ExecutionNotRunning."""
+        ignored = await self._apply_one(execution_id, StopRequested(error, cause), "stop")
+        row = await self.describe(execution_id)
+        if only_running and ignored is not None and row.status in TERMINAL:
+            raise ExecutionNotRunning(f"execution {execution_id!r} has ended: it is {row.status}")
+        return row
 
     async def redrive(self, execution_id: str) -> ExecutionRow:
         row = await self.describe(execution_id)
@@ -402,7 +416,9 @@ class Orchestrator:
 
     async def _apply_one(
         self, execution_id: str, event: Event, label: str, *, timer_id: str | None = None
-    ) -> None:
+    ) -> str | None:
+        """Why nothing happened, if nothing did (the timer was not taken, the engine ignored
+        the event)."""
         now = datetime.now(UTC)
         writes = WriteSet(now)
         async with self._pool.acquire() as connection, connection.transaction():
@@ -412,18 +428,19 @@ class Orchestrator:
                     statements.LOCK_EXECUTION_SKIP_LOCKED, execution_id
                 )
                 if record is None:
-                    return
+                    return "execution busy"
                 taken = await connection.fetchval(statements.TAKE_TIMER, execution_id, timer_id)
                 if taken is None:
-                    return  # fired or cancelled already
+                    return "timer fired or cancelled already"
             else:
                 record = await connection.fetchrow(statements.LOCK_EXECUTION, execution_id)
                 if record is None:
                     raise ExecutionDoesNotExist(f"no execution {execution_id!r}")
             row = ExecutionRow.from_record(record)
             states = await self._states_of(connection, [row])
-            if self._decide(writes, row, states[execution_id], event) is not None:
-                return
+            ignored = self._decide(writes, row, states[execution_id], event)
+            if ignored is not None:
+                return ignored
             # The execution's own trace, even for a stop or redrive asked in a request of its
             # own: one trace per execution (before tracing was on: the request's, if any).
             execution = writes.executions[execution_id]
@@ -432,6 +449,7 @@ class Orchestrator:
             self._remember(writes)
         self._count(writes, label)
         self._publisher.publish_soon(writes.outbox_messages(returned))
+        return None
 
     # ---- helpers -----------------------------------------------------------------------
 
@@ -499,12 +517,12 @@ class Orchestrator:
         REJECTED_REPLIES.labels(label or (reason if execution_id is None else "stale")).inc()
         writes.reject(
             Rejection(
-                token=item.reply.task_token,
+                token=kept_token(item.reply.task_token),
                 execution_id=execution_id,
                 status=item.reply.status,
                 reason=reason,
                 via=item.via,
-                payload=item.reply.to_json(),
+                payload=kept_payload(item.reply.to_json()),
             )
         )
 

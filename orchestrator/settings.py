@@ -22,6 +22,12 @@ class OrchestratorSettings(ServiceSettings):
     amqp_url: str = own_or_shared("ORCHESTRATOR", "AMQP_URL", DEFAULT_AMQP_URL)
     own_database_url: str = Field("", validation_alias="ORCHESTRATOR_DATABASE_URL")
     own_amqp_url: str = Field("", validation_alias="ORCHESTRATOR_AMQP_URL")
+    # A whole request body at most (413 beyond it), as AWS's 1 MB per request. An execution's
+    # input, a task's output and every state's payload are at most 256 KiB, as AWS's.
+    max_body_bytes: int = 1024 * 1024
+    # The queues a Task's `rabbitmq:<queue>` may name (glob patterns, comma separated); a
+    # definition with any other is invalid (orchestrator.task_queues).
+    task_queues: str = "*.commands"
     # Every `<name>.asl.json` here is registered as state machine `<name>` at start.
     workflows_dir: Path = Field(DEFAULT_WORKFLOWS_DIR, validation_alias="WORKFLOWS_DIR")
     # How often the timer loop looks for due timers, and the outbox relay for stranded rows.
@@ -45,6 +51,12 @@ class OrchestratorSettings(ServiceSettings):
     # Step Functions keeps them 90 days; 0 or less keeps them for ever. Looked for this often.
     execution_retention_days: float = 90.0
     retention_poll_seconds: float = 3600.0
+    # Replies the orchestrator refused (unknown tokens, attempts that are over) are recorded for
+    # inspection; anyone who can send a reply can add one, so they are kept this long and at
+    # most this many (the newest), checked this often (orchestrator.bounds).
+    rejected_replies_retention_days: float = 7.0
+    rejected_replies_max_rows: int = 100_000
+    bounds_poll_seconds: float = 60.0
     # AWS's Step Functions API on POST / (orchestrator.aws_api): the access keys it accepts
     # (`key_id:secret,...`; none: every request is refused), and the region and account its
     # ARNs carry.

@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from orchestrator import queries
 from orchestrator.errors import ExecutionDoesNotExist, StateMachineDoesNotExist
 from orchestrator.execution_stream import ExecutionStream
-from orchestrator.schemas import ExecutionStates, StateMachine, StateMachineVersions
+from orchestrator.schemas import MAX_INT, ExecutionStates, StateMachine, StateMachineVersions
 from orchestrator.state_summary import StateSummary
 from servicekit.http import DbSession
 from servicekit.problems import Problem
@@ -61,7 +61,9 @@ async def execution_events(
     session: DbSession,
     after: Annotated[
         int | None,
-        Query(ge=0, description="send history events after this id (default: only new ones)"),
+        Query(
+            ge=0, le=MAX_INT, description="send history events after this id (default: new ones)"
+        ),
     ] = None,
 ) -> StreamingResponse:
     if await queries.execution_row(session, execution_id) is None:

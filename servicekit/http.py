@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,11 +20,13 @@ from servicekit.auth import (
     mark_openapi,
     require_token,
 )
+from servicekit.body_guard import JsonBodyGuard
 from servicekit.docs import install_offline_docs
 from servicekit.metrics import RequestMetrics
 from servicekit.not_ready import NotReadyGate
-from servicekit.problems import install_problem_handlers
+from servicekit.problems import PROBLEM_RESPONSES, install_problem_handlers
 from servicekit.startup import Startup
+from servicekit.storable import reject_unstorable_parameters
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -49,9 +51,24 @@ async def db_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
 DbConnection = Annotated[asyncpg.Connection, Depends(db_connection)]
 
 
+_HEALTH_SCHEMA = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {"status": {"type": "string"}},
+    "additionalProperties": True,
+}
+
+
 @ops_router.get(
     "/healthz",
     summary="200 once every dependency of the service answers; 503 names the one that does not",
+    responses={
+        200: {"content": {"application/json": {"schema": _HEALTH_SCHEMA}}},
+        503: {
+            "description": "starting, or a dependency is unavailable",
+            "content": {"application/json": {"schema": _HEALTH_SCHEMA}},
+        },
+    },
 )
 async def healthz(request: Request) -> JSONResponse:
     startup: Startup | None = getattr(request.app.state, "startup", None)
@@ -72,7 +89,12 @@ async def healthz(request: Request) -> JSONResponse:
 MetricRefresher = Callable[[], Awaitable[None]]
 
 
-@ops_router.get("/metrics", summary="Prometheus metrics")
+@ops_router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
 async def metrics(request: Request) -> Response:
     for refresh in getattr(request.app.state, "metric_refreshers", ()):
         await refresh()
@@ -84,20 +106,34 @@ def create_service_app(
     lifespan: Lifespan,
     *,
     api_token: str | None,
+    max_body_bytes: int,
     public: Sequence[Public] = (),
     sessions: Sessions | None = None,
+    own_format_paths: Iterable[str] = (),
     **kwargs: Any,
 ) -> FastAPI:
     """A service's app. Every route needs `api_token` (servicekit.auth) but /healthz, /metrics,
-    the OpenAPI pages and the routes in `public`; without a token the service does not start."""
+    the OpenAPI pages and the routes in `public`; without a token the service does not start.
+    Request bodies are JSON of at most `max_body_bytes` (on `own_format_paths`, whatever their
+    handler reads), and no body or parameter holds text a store cannot keep
+    (servicekit.body_guard, .storable)."""
     token = require_token(api_token)  # here, not when the first request builds the middleware
-    app = FastAPI(title=title, lifespan=lifespan, docs_url=None, redoc_url=None, **kwargs)
+    app = FastAPI(
+        title=title,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        responses=PROBLEM_RESPONSES,
+        dependencies=[Depends(reject_unstorable_parameters)],
+        **kwargs,
+    )
     everyone = (*PUBLIC_OPERATIONS, *public)
     app.add_middleware(RequestMetrics)
     app.add_middleware(ApiTokenAuth, token=token, public=everyone, sessions=sessions)
     install_offline_docs(app)
     install_problem_handlers(app)
     app.add_middleware(NotReadyGate)
+    app.add_middleware(JsonBodyGuard, max_bytes=max_body_bytes, own_format_paths=own_format_paths)
     app.include_router(ops_router)
     _mark_openapi_security(app, everyone)
     return app

@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from servicekit.storable import unstorable_field
+
 ReplyStatus = Literal["SUCCEEDED", "FAILED", "HEARTBEAT"]
 
 RESULT_QUEUE = "orchestrator.results"
@@ -28,10 +30,13 @@ class PoisonMessage(Exception):
 def decode_json_object(body: bytes) -> dict[str, Any]:
     try:
         value = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # not JSON, or nested too deep to decode
         raise PoisonMessage(f"body is not JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise PoisonMessage(f"body must be a JSON object, got {type(value).__name__}")
+    unstorable = unstorable_field(value)
+    if unstorable is not None:  # no transaction could record it: it would fail for ever
+        raise PoisonMessage("body field {} {}".format(*unstorable))
     return value
 
 

@@ -44,6 +44,39 @@ class Problem(Exception):
         self.errors = errors
 
 
+# The OpenAPI description of every error answer (servicekit.http documents it on every route,
+# in place of FastAPI's 422 with its own body, which is not what the handlers below send).
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "one per field that is wrong",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {
+        "description": "the request is wrong: problem details naming the field",
+        "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+    },
+    "5XX": {
+        "description": "a dependency is unavailable (503, with Retry-After) or a bug",
+        "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+    },
+}
+
+
 def problem_response(
     status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None
 ) -> JSONResponse:
@@ -71,6 +104,13 @@ def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
 
 async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    # Malformed JSON is a 400, not a field of the request that is wrong.
+    broken = [e for e in exc.errors() if e.get("type") == "json_invalid"]
+    if broken:
+        reason = broken[0].get("ctx", {}).get("error", "JSON decode error")
+        position = broken[0]["loc"][-1]
+        detail = f"the body is not valid JSON: {reason} at character {position}"
+        return problem_response(400, "Malformed JSON", detail)
     errors = [
         {"field": _field_name(err.get("loc", ())), "message": err.get("msg", "invalid")}
         for err in exc.errors()

@@ -60,6 +60,8 @@ class ServiceSettings(ApiTokenSetting):
     database_pool_size: int = 5
     # Replies recorded in a service's inbox are kept this long, then forgotten.
     inbox_retention_days: float = 7.0
+    # The largest request body accepted (413 beyond it): the services' own requests are small.
+    max_body_bytes: int = 64 * 1024
 
     @field_validator("database_url")
     @classmethod

@@ -69,7 +69,12 @@ def create_worker_app(service: WorkerService, settings: Callable[[], ServiceSett
     def lifespan(app: FastAPI) -> AbstractAsyncContextManager[None]:
         return connecting_in_background(app, service.name, connect)
 
-    app = create_service_app(service.name, lifespan, api_token=config.api_token_value())
+    app = create_service_app(
+        service.name,
+        lifespan,
+        api_token=config.api_token_value(),
+        max_body_bytes=config.max_body_bytes,
+    )
     app.include_router(service.router)
     return app
 

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from servicekit.auth import Public
 from servicekit.http import create_service_app
 from servicekit.problems import problem_response
-from web.body_guard import JsonBodyGuard
 from web.catalog import Catalog, CatalogClient
 from web.catalog_cache import CachedCatalog
 from web.errors import (
@@ -82,25 +79,6 @@ async def _on_web_error(_: Request, exc: Exception) -> Response:
     return response
 
 
-def _install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(WebError, _on_web_error)
-    field_errors = app.exception_handlers[RequestValidationError]
-
-    async def on_validation_error(request: Request, exc: Exception) -> Response:
-        # Malformed JSON is a 400, not a field of the order that is wrong.
-        assert isinstance(exc, RequestValidationError)
-        broken = [e for e in exc.errors() if e.get("type") == "json_invalid"]
-        if broken:
-            reason = broken[0].get("ctx", {}).get("error", "JSON decode error")
-            position = broken[0]["loc"][-1]
-            detail = f"the body is not valid JSON: {reason} at character {position}"
-            return problem_response(400, "Malformed JSON", detail)
-        response = field_errors(request, exc)
-        return await response if inspect.isawaitable(response) else response
-
-    app.add_exception_handler(RequestValidationError, on_validation_error)
-
-
 def create_app(
     settings: WebSettings | None = None,
     orchestrator: Orchestrator | None = None,
@@ -132,11 +110,11 @@ def create_app(
         lifespan,
         api_token=token,
         public=PUBLIC_ROUTES,
+        max_body_bytes=config.max_body_bytes,
         version="0.1.0",
         description=DESCRIPTION,
     )
-    _install_error_handlers(app)
-    app.add_middleware(JsonBodyGuard, max_bytes=config.max_body_bytes)
+    app.add_exception_handler(WebError, _on_web_error)
     app.include_router(router)
     install_shop_pages(app, config.console_url)
     if orchestrator is not None:

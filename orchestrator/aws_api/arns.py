@@ -15,15 +15,17 @@ import re
 from dataclasses import dataclass
 
 from orchestrator.aws_api.errors import AwsError, invalid_arn
+from orchestrator.names import name_problem
 
-# AWS's rule for names of state machines, executions and activities: 1-80 characters, none of
-# whitespace, brackets, wildcards, the listed specials or control characters.
-_FORBIDDEN_IN_NAMES = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
+_VERSION = re.compile(r"[0-9]+")
+MAX_VERSION = 2**31 - 1
 
 
 def check_name(name: object, what: str = "name") -> str:
-    if not isinstance(name, str) or not 1 <= len(name) <= 80 or _FORBIDDEN_IN_NAMES.search(name):
+    """AWS's naming rule (orchestrator.names), as AWS refuses a name."""
+    if name_problem(name) is not None:
         raise AwsError("InvalidName", f"Invalid {what}: '{name}'")
+    assert isinstance(name, str)
     return name
 
 
@@ -80,7 +82,9 @@ class Arns:
         parts = self._parts(arn, "stateMachine", (1, 2) if allow_version or allow_alias else (1,))
         if len(parts) == 1:
             return StateMachineRef(parts[0], None)
-        if parts[1].isdigit() and allow_version:
+        if _VERSION.fullmatch(parts[1]) and allow_version:
+            if int(parts[1]) > MAX_VERSION:  # no such version, and Postgres' integer overflows
+                raise invalid_arn(arn)
             return StateMachineRef(parts[0], int(parts[1]))
         if not parts[1].isdigit() and allow_alias:
             return StateMachineRef(parts[0], None, check_name(parts[1], "alias name"))

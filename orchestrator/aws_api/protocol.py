@@ -27,6 +27,7 @@ from orchestrator.aws_api.errors import AwsError
 from orchestrator.aws_api.shapes import Request as OperationRequest
 from orchestrator.aws_api.sigv4 import SignedRequest, Verifier
 from orchestrator.errors import OrchestratorError
+from servicekit.storable import unstorable_field
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +91,11 @@ def _operation(target: str | None) -> Operation:
 def _body(raw: bytes) -> dict[str, Any]:
     try:
         body = json.loads(raw or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deep for the decoder: not ours either
         raise AwsError("SerializationException", "the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise AwsError("SerializationException", "the body must be a JSON object")
+    unstorable = unstorable_field(body)
+    if unstorable is not None:  # Postgres would refuse it (servicekit.storable)
+        raise AwsError("ValidationException", "{}: {}".format(*unstorable))
     return body

@@ -284,9 +284,7 @@ async def validate_state_machine_definition(api: AwsApi, request: Request) -> di
     else:
         if isinstance(definition, dict):
             definition = activities.to_engine_resources(definition, api.arns)
-            problems = [
-                ("SCHEMA_VALIDATION_FAILED", p) for p in engine.validate_definition(definition)
-            ]
+            problems = [("SCHEMA_VALIDATION_FAILED", p) for p in api.registry.validate(definition)]
         else:
             problems = [("SCHEMA_VALIDATION_FAILED", "the definition must be a JSON object")]
     limit = request.page_size()

@@ -26,7 +26,7 @@ from .api import (
 )
 from .errors import DefinitionError, StatesError
 from .interpreter import handle, start
-from .machine import StateMachine, parse_definition, validate_definition
+from .machine import StateMachine, parse_definition, parse_leniently, validate_definition
 from .test_state import TestStateRequestError, run_test_state
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "TimerRequest",
     "handle",
     "parse_definition",
+    "parse_leniently",
     "run_test_state",
     "start",
     "validate_definition",

@@ -49,9 +49,15 @@ def parse_definition(definition: dict[str, Any] | str) -> StateMachine:
 
 def validate_definition(definition: dict[str, Any] | str) -> list[str]:
     """Every problem of the definition; empty when it is valid."""
+    return parse_leniently(definition)[1]
+
+
+def parse_leniently(definition: dict[str, Any] | str) -> tuple[StateMachine | None, list[str]]:
+    """The machine as far as it could be parsed, and every problem found: for checks beyond
+    the language's (the shell's allow-list of queues) to report theirs beside the engine's."""
     problems: list[str] = []
-    _parse(definition, problems)
-    return problems
+    machine = _parse(definition, problems)
+    return machine, problems
 
 
 def _parse(definition: dict[str, Any] | str, problems: list[str]) -> StateMachine | None:

@@ -21,7 +21,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from devtools.processes import ServiceProcess, free_port
+from devtools.processes import TEST_TASK_QUEUES, ServiceProcess, free_port
 from devtools.queue_reader import QueueReader
 from tests.api_token import API_TOKEN
 
@@ -48,6 +48,7 @@ def orchestrator_url(
         "AWS_API_KEYS": f"{ACCESS_KEY}:{SECRET_KEY},other-key:other-secret",
         "AWS_REGION": REGION,
         "AWS_ACCOUNT_ID": ACCOUNT,
+        "TASK_QUEUES": TEST_TASK_QUEUES,
         "TIMER_POLL_SECONDS": "0.05",
         # GetActivityTask answers "no task" after this long (AWS: 60 s).
         "AWS_ACTIVITY_POLL_SECONDS": "3",

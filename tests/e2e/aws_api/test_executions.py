@@ -29,7 +29,7 @@ def machine(sfn: Any, definition: str) -> str:
 
 
 def test_a_task_is_done_with_send_task_success(sfn: Any, take_command: Any) -> None:
-    queue = unique("q")
+    queue = unique("test.q")
     arn = machine(sfn, task_machine(queue))
     started = sfn.start_execution(stateMachineArn=arn, name="order-1", input='{"n": 1}')
     assert (
@@ -59,7 +59,7 @@ def test_a_task_is_done_with_send_task_success(sfn: Any, take_command: Any) -> N
 
 
 def test_start_is_idempotent_on_name_while_running(sfn: Any, take_command: Any) -> None:
-    queue = unique("q")
+    queue = unique("test.q")
     arn = machine(sfn, task_machine(queue))
     first = sfn.start_execution(stateMachineArn=arn, name="same", input='{"a": 1}')
     again = sfn.start_execution(stateMachineArn=arn, name="same", input='{"a":1}')
@@ -98,7 +98,7 @@ def test_start_a_published_version(sfn: Any) -> None:
 def test_a_failed_task_fails_the_execution_and_redrive_resumes_it(
     sfn: Any, take_command: Any
 ) -> None:
-    queue = unique("q")
+    queue = unique("test.q")
     arn = machine(sfn, task_machine(queue))
     execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
     with pytest.raises(sfn.exceptions.ExecutionNotRedrivable):
@@ -124,7 +124,7 @@ def test_a_failed_task_fails_the_execution_and_redrive_resumes_it(
 
 
 def test_stop_execution(sfn: Any, take_command: Any) -> None:
-    queue = unique("q")
+    queue = unique("test.q")
     arn = machine(sfn, task_machine(queue))
     execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
     take_command(queue)
@@ -149,7 +149,7 @@ def test_unknown_tokens_are_refused(sfn: Any) -> None:
 
 
 def test_executions_are_listed_by_status_in_pages(sfn: Any, take_command: Any) -> None:
-    queue = unique("q")
+    queue = unique("test.q")
     arn = machine(sfn, task_machine(queue))
     running = sfn.start_execution(stateMachineArn=arn, name="running", input='{"who": "running"}')[
         "executionArn"

@@ -188,3 +188,23 @@ def test_tags(sfn: Any) -> None:
         sfn.tag_resource(resourceArn=missing, tags=[{"key": "k", "value": "v"}])
     with pytest.raises(sfn.exceptions.TooManyTags):
         sfn.tag_resource(resourceArn=arn, tags=[{"key": f"k{n}", "value": "v"} for n in range(51)])
+
+
+def task_on(queue: str) -> str:
+    task = {"Type": "Task", "Resource": f"rabbitmq:{queue}", "End": True}
+    return json.dumps({"StartAt": "Charge", "States": {"Charge": task}})
+
+
+def test_a_task_queue_outside_task_queues_is_an_invalid_definition(sfn: Any) -> None:
+    with pytest.raises(sfn.exceptions.InvalidDefinition) as raised:
+        sfn.create_state_machine(
+            name=unique("queue"), definition=task_on("orchestrator.results"), roleArn=ROLE
+        )
+    assert "States.Charge" in str(raised.value)
+    assert "not an allowed task queue" in str(raised.value)
+    failed = sfn.validate_state_machine_definition(definition=task_on("elsewhere"))
+    assert failed["result"] == "FAIL"
+    [diagnostic] = failed["diagnostics"]
+    assert diagnostic["message"].startswith("States.Charge: Resource 'rabbitmq:elsewhere'")
+    allowed = sfn.validate_state_machine_definition(definition=task_on("payment.commands"))
+    assert allowed["result"] == "OK"

@@ -85,7 +85,7 @@ def test_a_failing_sync_execution_answers_with_its_error(sync_sfn: Any) -> None:
 
 
 def test_a_sync_execution_waits_for_its_worker(sync_sfn: Any, take_command: Any) -> None:
-    queue = unique("q")
+    queue = unique("test.q")
     arn = express(sync_sfn, json.loads(task_machine(queue)))
 
     def work() -> None:

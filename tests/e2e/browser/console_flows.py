@@ -91,7 +91,7 @@ def two_hundred_states(catch_to_last: bool = False) -> dict[str, Any]:
         elif i % 4 == 1:
             states[name] = {
                 "Type": "Task",
-                "Resource": "rabbitmq:console.nobody",
+                "Resource": "rabbitmq:test.console.nobody",
                 "Catch": [
                     {
                         "ErrorEquals": ["States.ALL"],

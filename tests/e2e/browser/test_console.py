@@ -34,7 +34,7 @@ def test_graph_turns_green_state_by_state_from_the_stream(
     stack: Stack, page: Page, orchestrator: httpx.Client
 ) -> None:
     machine = flows.register(
-        orchestrator, "console-steps", flows.gated_steps(f"console.{uuid.uuid4().hex[:8]}")
+        orchestrator, "console-steps", flows.gated_steps(f"test.console.{uuid.uuid4().hex[:8]}")
     )
     execution_id = flows.start(orchestrator, machine)
     open_execution(page, stack, execution_id)
@@ -113,7 +113,7 @@ def test_stop_and_redrive_from_the_execution_page(
     stack: Stack, page: Page, orchestrator: httpx.Client
 ) -> None:
     machine = flows.register(
-        orchestrator, "console-stop", flows.gated_steps(f"console.{uuid.uuid4().hex[:8]}")
+        orchestrator, "console-stop", flows.gated_steps(f"test.console.{uuid.uuid4().hex[:8]}")
     )
     execution_id = flows.start(orchestrator, machine)
     open_execution(page, stack, execution_id)

@@ -14,6 +14,7 @@ import pytest
 from aio_pika.abc import AbstractIncomingMessage
 from fastapi import FastAPI
 
+from devtools.processes import TEST_TASK_QUEUES
 from devtools.queue_reader import QueueReader
 from orchestrator.app import create_app
 from orchestrator.settings import OrchestratorSettings
@@ -82,6 +83,7 @@ async def harness(database_url: str, amqp_url: str) -> AsyncIterator[Harness]:
         timer_poll_seconds=0.05,
         outbox_poll_seconds=0.2,
         outbox_grace_seconds=0.5,
+        task_queues=TEST_TASK_QUEUES,
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):

@@ -38,7 +38,7 @@ def two_steps(queue: str, timeout: int = 30, retry: list[dict[str, Any]] | None 
 
 
 def queue_name() -> str:
-    return f"it-{uuid.uuid4().hex[:10]}"
+    return f"test.it-{uuid.uuid4().hex[:10]}"
 
 
 async def test_commands_carry_the_wire_contract_and_replies_advance(harness: Harness) -> None:
@@ -142,7 +142,10 @@ async def test_forged_tokens_are_rejected(harness: Harness) -> None:
         (b'["a list"]', "JSON object"),
         (b'{"status": "SUCCEEDED"}', "taskToken"),
         (b'{"taskToken": "nobody-issued-this", "status": "SUCCEEDED"}', "unknown task token"),
+        (b'{"taskToken": "t", "status": "SUCCEEDED", "output": "\\u0000"}', "output"),
+        (b'{"taskToken": "t", "output": "' + b"x" * 1024 * 1024 + b'"}', "at most 1048576"),
     ],
+    ids=["not-json", "not-an-object", "no-token", "unknown-token", "nul", "over-1-mib"],
 )
 async def test_poison_replies_go_to_the_dead_letter_queue(
     harness: Harness, body: bytes, reason: str

@@ -64,3 +64,10 @@ def test_names_aws_refuses_are_invalid(name: str) -> None:
 
 def test_names_aws_allows_pass() -> None:
     assert check_name("order-1_v2.final") == "order-1_v2.final"
+
+
+@pytest.mark.parametrize("version", [str(2**31), "99999999999999999999", "²"])
+def test_a_version_postgres_cannot_hold_is_an_invalid_arn(version: str) -> None:
+    with pytest.raises(AwsError) as raised:
+        ARNS.parse_state_machine(f"{ARNS.prefix}:stateMachine:m:{version}")
+    assert raised.value.code == "InvalidArn"

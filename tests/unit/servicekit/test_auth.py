@@ -22,7 +22,9 @@ async def nothing(_: FastAPI) -> AsyncIterator[None]:
 
 
 def app_with(public: tuple[Public, ...]) -> FastAPI:
-    app = create_service_app("svc", nothing, api_token=API_TOKEN, public=public)
+    app = create_service_app(
+        "svc", nothing, api_token=API_TOKEN, public=public, max_body_bytes=1024
+    )
 
     @app.get("/open/{thing}")
     async def open_thing(thing: str) -> dict[str, str]:
@@ -91,7 +93,7 @@ def test_marking_is_by_template_not_by_prefix() -> None:
 @pytest.mark.parametrize("token", [None, "", "short-token", "change-me-" + "x" * 40])
 def test_no_service_starts_without_a_long_enough_token(token: str | None) -> None:
     with pytest.raises(MissingApiToken) as refused:
-        create_service_app("svc", nothing, api_token=token)
+        create_service_app("svc", nothing, api_token=token, max_body_bytes=1024)
     message = str(refused.value)
     assert "API_TOKEN" in message and "secrets.token_urlsafe(32)" in message
 

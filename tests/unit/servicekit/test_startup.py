@@ -67,7 +67,7 @@ def _app_waiting_for(gate: asyncio.Event) -> FastAPI:
     def lifespan(app: FastAPI) -> AbstractAsyncContextManager[None]:
         return connecting_in_background(app, "svc", connect)
 
-    app = create_service_app("svc", lifespan, api_token=API_TOKEN)
+    app = create_service_app("svc", lifespan, api_token=API_TOKEN, max_body_bytes=1024)
 
     @app.get("/things")
     async def things() -> list[str]:

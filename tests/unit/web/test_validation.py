@@ -241,3 +241,49 @@ async def test_bad_list_query_is_422(client: httpx.AsyncClient, query: str, fiel
 async def test_order_id_that_is_not_a_uuid_is_422(client: httpx.AsyncClient) -> None:
     problem = _assert_problem(await client.get("/orders/not-a-uuid"), 422)
     assert problem["errors"][0]["field"] == "order_id"
+
+
+@pytest.mark.parametrize(
+    ("escaped", "field"),
+    [
+        ('"items": [{"sku": "TEE\\u0000", "quantity": 1}]', "items[0].sku"),
+        ('"items": [{"sku": "\\ud800", "quantity": 1}]', "items[0].sku"),
+        ('"items": [{"sku": "TEE", "quantity": 1, "n\\u0000": 1}]', "items[0].n\x00"),
+    ],
+    ids=["nul", "lone-surrogate", "nul-in-a-key"],
+)
+async def test_text_no_store_can_keep_is_400_naming_the_field(
+    client: httpx.AsyncClient, no_starts: None, escaped: str, field: str
+) -> None:
+    body = json.dumps(an_order(items=[]))[:-1].replace('"items": []', escaped) + "}"
+    response = await client.post(
+        "/orders", content=body.encode(), headers={"content-type": "application/json"}
+    )
+    problem = _assert_problem(response, 400)
+    assert [error["field"] for error in problem["errors"]] == [field]
+
+
+async def test_an_escaped_backslash_before_u0000_is_plain_text(client: httpx.AsyncClient) -> None:
+    # `\\u0000` in JSON is a backslash and "u0000": storable, so the order is judged on its own.
+    body = json.dumps(an_order(idempotency_note=None))
+    body = body.replace('"idempotency_note": null', '"note": "\\\\u0000"')
+    response = await client.post(
+        "/orders", content=body.encode(), headers={"content-type": "application/json"}
+    )
+    problem = _assert_problem(response, 422)
+    assert [error["field"] for error in problem["errors"]] == ["note"]
+
+
+async def test_nul_in_a_path_or_query_parameter_is_400(client: httpx.AsyncClient) -> None:
+    problem = _assert_problem(await client.get("/orders", params={"cursor": "a\x00"}), 400)
+    assert problem["errors"][0]["field"] == "cursor"
+
+
+async def test_json_nested_too_deep_to_decode_is_400(
+    client: httpx.AsyncClient, no_starts: None
+) -> None:
+    body = b"[" * 20_000 + b"]" * 20_000
+    response = await client.post(
+        "/orders", content=body, headers={"content-type": "application/json"}
+    )
+    _assert_problem(response, 400)

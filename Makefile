@@ -82,3 +82,14 @@ bench: install
 .PHONY: console-assets
 console-assets:
 	cd orchestrator/console/assets && npm ci && npm run build
+
+# make ha: the five services on a 3-node RabbitMQ cluster and a Postgres primary with a
+# synchronous standby (pg_auto_failover), all on this machine, data under .ha/; Ctrl-C stops all.
+# make chaos-ha [ORDERS=500] [CHAOS_ARGS=...]: the chaos run on that topology, which also kills
+# the node leading the queues and the Postgres primary (see README, High availability).
+.PHONY: ha chaos-ha
+ha: install
+	$(BIN)/python -m devtools.ha_cluster
+
+chaos-ha: install
+	$(BIN)/python -m tests.chaos --ha --orders $(ORDERS) $(CHAOS_ARGS)

@@ -26,9 +26,8 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit
 
-import aio_pika
 import asyncpg
 
 from scripts import env_file, postgres_roles
@@ -41,6 +40,7 @@ from scripts.service_accounts import (
     accounts,
     role_name,
 )
+from servicekit import amqp_cluster
 from servicekit.amqp import Broker, dead_letter_queue
 from servicekit.pg import asyncpg_dsn
 
@@ -60,15 +60,13 @@ def password_variable(account: Account) -> str:
 
 
 def with_user(url: str, user: str, password: str) -> str:
-    """`url` (any scheme) logging in as `user`."""
-    parts = urlsplit(url)
-    host = parts.hostname or "127.0.0.1"
-    if ":" in host:  # an IPv6 address keeps its brackets
-        host = f"[{host}]"
-    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
-    if parts.port is not None:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    """`url` (any scheme; one host or several, `h1:5432,h2:5433`) logging in as `user`."""
+    # Split by hand: urllib reads a list of hosts as a bad port.
+    scheme, _, rest = url.partition("://")
+    authority, slash, after = rest.partition("/")
+    hosts = authority.rpartition("@")[2] or "127.0.0.1"
+    credentials = f"{quote(user, safe='')}:{quote(password, safe='')}"
+    return f"{scheme}://{credentials}@{hosts}{slash}{after}"
 
 
 def vhost_of(amqp_url: str) -> str:
@@ -175,7 +173,7 @@ async def _wait_for_login(amqp_url: str) -> None:
     deadline = loop.time() + LOGIN_WAIT_SECONDS
     while True:
         try:
-            connection = await aio_pika.connect(amqp_url)
+            connection = await amqp_cluster.connect(amqp_url)
         except Exception:
             if loop.time() > deadline:
                 raise

@@ -29,10 +29,10 @@ from aio_pika.abc import (
     AbstractIncomingMessage,
     AbstractQueue,
     AbstractRobustChannel,
-    AbstractRobustConnection,
 )
 from prometheus_client import Counter
 
+from servicekit import amqp_cluster
 from servicekit.messages import PoisonMessage
 from servicekit.metrics import measured, publish_headers
 from servicekit.transient import describe, is_transient
@@ -69,7 +69,7 @@ class Broker:
     def __init__(self, url: str, prefetch: int = 32) -> None:
         self._url = url
         self._prefetch = prefetch
-        self._connection: AbstractRobustConnection | None = None
+        self._connection: amqp_cluster.ClusterConnection | None = None
         self._channel: AbstractRobustChannel | None = None
         self._declared: set[str] = set()
         # Stamped on every message as `user_id`; RabbitMQ refuses one that is not the
@@ -77,7 +77,8 @@ class Broker:
         self.user: str | None = unquote(urlsplit(url).username or "") or None
 
     async def connect(self) -> None:
-        self._connection = await aio_pika.connect_robust(self._url)
+        # AMQP_URL may name every node of a cluster (servicekit.amqp_cluster).
+        self._connection = await amqp_cluster.connect(self._url)
         channel = await self._connection.channel(publisher_confirms=True)
         await channel.set_qos(prefetch_count=self._prefetch)
         self._channel = channel
@@ -93,6 +94,14 @@ class Broker:
             and not self._connection.is_closed
             and bool(self._connection.connected.is_set())
         )
+
+    @property
+    def node(self) -> str | None:
+        """`host:port` of the RabbitMQ node this process is connected to now (AMQP_URL may
+        name several)."""
+        if not self.is_connected or self._connection is None:
+            return None
+        return f"{self._connection.url.host}:{self._connection.url.port}"
 
     @property
     def channel(self) -> AbstractRobustChannel:

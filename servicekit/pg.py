@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from servicekit.settings import async_database_url
+from servicekit import pg_url
 
 
 class _Connection(asyncpg.Connection):
@@ -37,8 +37,10 @@ def _dumps(value: Any) -> str:
 
 
 def asyncpg_dsn(database_url: str) -> str:
-    """A postgresql:// DSN for asyncpg from any URL form the settings accept."""
-    return "postgresql://" + async_database_url(database_url).split("://", 1)[1]
+    """A postgresql:// DSN for asyncpg from any URL form the settings accept (several hosts:
+    libpq's `h1:5432,h2:5433` form, which asyncpg tries in turn, honouring
+    `target_session_attrs`)."""
+    return pg_url.parse(database_url).libpq()
 
 
 async def open_pool(database_url: str, size: int = 10) -> asyncpg.Pool:

@@ -7,13 +7,14 @@ from typing import Any
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from servicekit import pg_url
+
 
 def async_database_url(url: str) -> str:
-    """Accept a plain `postgresql://user@host:port/db` URL and name the asyncpg driver."""
-    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix) :]
-    raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {url.split(':', 1)[0]}://...")
+    """Accept a plain `postgresql://user@host:port/db` URL, or libpq's multi-host form
+    (`postgresql://user@h1:5432,h2:5433/db?target_session_attrs=read-write`), and give
+    SQLAlchemy's form of it, naming the asyncpg driver (servicekit.pg_url)."""
+    return pg_url.parse(url).sqlalchemy()
 
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

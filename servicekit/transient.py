@@ -8,13 +8,16 @@ import logging
 from collections.abc import Iterator
 
 from aiormq.exceptions import ChannelInvalidStateError
+from asyncpg.exceptions import TargetServerAttributeNotMatched
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 # SQLSTATEs: 08xxx connection exception; 57P01..57P03 admin shutdown, crash shutdown, cannot
 # connect now (a restart); 40001 serialization failure; 40P01 deadlock detected; 53300 too many
-# connections.
-TRANSIENT_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "40001", "40P01", "53300"})
+# connections; 25006 read-only transaction: no transaction here is read-only, so the server is a
+# standby or a primary being demoted (a failover under way: the next connection finds the new
+# primary).
+TRANSIENT_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "40001", "40P01", "53300", "25006"})
 # OSErrors that are about files, not about a peer: never transient.
 FILE_ERRORS = (
     FileNotFoundError,
@@ -31,7 +34,11 @@ def is_transient(exc: BaseException) -> bool:
         # channel lost with its connection; the pool exhausted.
         if isinstance(error, OSError) and not isinstance(error, FILE_ERRORS):
             return True
-        if isinstance(error, ChannelInvalidStateError | PoolTimeout):
+        # TargetServerAttributeNotMatched: every host of a multi-host DATABASE_URL answered and
+        # none is a primary yet (a failover under way).
+        if isinstance(
+            error, ChannelInvalidStateError | PoolTimeout | TargetServerAttributeNotMatched
+        ):
             return True
         if isinstance(error, DBAPIError) and error.connection_invalidated:
             return True

@@ -33,6 +33,14 @@ def main(argv: list[str] | None = None) -> int:
         default="private",
         help="private: start a Postgres and RabbitMQ node to break; shared: drop connections only",
     )
+    parser.add_argument(
+        "--ha",
+        action="store_const",
+        const="ha",
+        dest="servers",
+        help="on a 3-node RabbitMQ cluster and a Postgres primary with a standby "
+        "(same as --servers ha): kills the queues' leader node and the primary",
+    )
     parser.add_argument("--log-dir", type=Path, help="where the services' logs go")
     args = parser.parse_args(argv)
     settings = Settings(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from devtools.processes import Stack
+from tests.chaos.ha_faults import HaFaults
 from tests.chaos.servers import ServerControl
 
 SECOND_ORCHESTRATOR = "orchestrator-2"
@@ -73,6 +74,22 @@ class Disruptor:
         restarted, detail = self.control.restart_postgres(self.down_seconds)
         self._did("Postgres restarted" if restarted else "Postgres connections dropped", detail)
         self.check_recovered("Postgres restart")
+
+    def kill_rabbitmq_leader(self) -> None:
+        """kill -9 the RabbitMQ node that leads the queues (chaos-ha), then start it again."""
+        self._did("RabbitMQ leader node killed", self._ha().kill_rabbitmq_leader(self.down_seconds))
+        self.check_recovered("the RabbitMQ leader's death")
+
+    def kill_postgres_primary(self) -> None:
+        """kill -9 the Postgres primary (chaos-ha): failover to the standby, then the old
+        primary back as the new standby."""
+        self._did("Postgres primary killed", self._ha().kill_postgres_primary())
+        self.check_recovered("the Postgres primary's death")
+
+    def _ha(self) -> HaFaults:
+        if self.control.ha is None:
+            raise RuntimeError("node faults need the cluster of --servers ha")
+        return self.control.ha
 
     def restart_service_while_postgres_is_down(self) -> None:
         self._restart_service_while_down(

@@ -18,8 +18,10 @@ import httpx
 
 from devtools import infra
 from devtools.accounts import service_accounts
+from devtools.ha_cluster import ha_cluster
 from devtools.private_servers import private_servers
 from devtools.processes import Stack
+from servicekit import amqp_cluster
 from tests.chaos.checks import (
     Urls,
     check_orders,
@@ -29,6 +31,7 @@ from tests.chaos.checks import (
     summarize,
 )
 from tests.chaos.disruptions import Disruptor
+from tests.chaos.ha_faults import HaFaults
 from tests.chaos.plan import TOO_MANY, PlannedOrder, plan_orders
 from tests.chaos.records import execution_statuses, get_json
 from tests.chaos.servers import ServerControl
@@ -53,7 +56,9 @@ class Settings:
     settle_seconds: float = 150.0  # every order must end within this after the last disruption
     seed: int = 0
     down_seconds: float = 3.0  # how long RabbitMQ and Postgres stay down when restarted
-    servers: str = "private"  # private: started (and broken) by the run; shared: see servers.py
+    # private: started (and broken) by the run; shared: see servers.py; ha: a RabbitMQ cluster
+    # and a Postgres primary with a standby (devtools.ha_cluster), whose nodes the run kills.
+    servers: str = "private"
 
 
 @dataclass
@@ -75,9 +80,12 @@ def run(
     """Everything, from a fresh database and vhost to the report. On a private Postgres and
     RabbitMQ node started for the run, unless `shared` servers are given (never stopped)."""
     with contextlib.ExitStack() as exits:
-        private = None
+        private = cluster = None
         servers = shared
-        if servers is None:
+        if servers is None and settings.servers == "ha":
+            cluster = exits.enter_context(ha_cluster(say=say))
+            servers = cluster.servers
+        elif servers is None:
             say("starting a private Postgres and RabbitMQ node")
             private = exits.enter_context(private_servers())
             servers = private.servers
@@ -86,6 +94,8 @@ def run(
         own = exits.enter_context(service_accounts(servers, database_url, amqp_url))
         stack = Stack.create(database_url, amqp_url, log_dir, **own)
         control = ServerControl(servers, database_url, amqp_url, private)
+        if cluster is not None:
+            control.ha = HaFaults(cluster, control.vhost)
         try:
             stack.start()
             return asyncio.run(ChaosRun(settings, stack, control, say).go())
@@ -195,7 +205,7 @@ class ChaosRun:
         self.say("restocked: " + _counts(self.restocked))
 
     async def _send_poison(self) -> None:
-        connection = await aio_pika.connect(self.stack.services["web"].env["AMQP_URL"])
+        connection = await amqp_cluster.connect(self.stack.services["web"].env["AMQP_URL"])
         async with connection:
             channel = await connection.channel(publisher_confirms=True)
             for queue, body in POISON:
@@ -233,6 +243,19 @@ class ChaosRun:
 
     def _round(self) -> list[Callable[[], None]]:
         d = self.disruptor
+        if self.settings.servers == "ha":
+            # The cluster's own faults, each twice, among the process kills.
+            return [
+                d.start_second_orchestrator,
+                d.kill_rabbitmq_leader,
+                d.kill_orchestrator,
+                d.kill_postgres_primary,
+                d.kill_service,
+                d.kill_rabbitmq_leader,
+                d.kill_orchestrator,
+                d.kill_postgres_primary,
+                d.kill_second_orchestrator,
+            ]
         if not self.settings.full:
             return [
                 d.start_second_orchestrator,

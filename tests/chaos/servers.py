@@ -20,8 +20,9 @@ import asyncpg
 
 from devtools.infra import Servers
 from devtools.private_servers import PrivateServers
+from tests.chaos.ha_faults import HaFaults
 
-SERVER_CHOICES = ("private", "shared")
+SERVER_CHOICES = ("private", "shared", "ha")
 
 
 @dataclass
@@ -30,6 +31,7 @@ class ServerControl:
     database_url: str  # this run's database
     amqp_url: str  # this run's vhost
     private: PrivateServers | None = None  # servers this run started and may stop
+    ha: HaFaults | None = None  # the cluster of `make chaos-ha`, whose nodes the run kills
 
     @property
     def can_stop_servers(self) -> bool:
@@ -41,6 +43,8 @@ class ServerControl:
 
     @property
     def rabbitmqctl(self) -> list[str]:
+        if self.ha is not None:  # aimed at a node that runs: the run kills them in turn
+            return self.ha.cluster.rabbitmq.live().rabbitmqctl
         if self.servers.rabbitmqctl is None:
             raise RuntimeError("the chaos run needs rabbitmqctl")
         return self.servers.rabbitmqctl

@@ -62,6 +62,10 @@ def test_what_counts_as_transient() -> None:
     assert is_transient(wrapped)
     assert is_transient(deadlock)
     assert is_transient(TimeoutError())
+    # A failover under way: a standby (or a demoted primary) refuses writes, or no host of a
+    # multi-host URL is a primary yet.
+    assert is_transient(asyncpg.exceptions.ReadOnlySQLTransactionError("read-only transaction"))
+    assert is_transient(asyncpg.exceptions.TargetServerAttributeNotMatched("no primary"))
     assert not is_transient(asyncpg.exceptions.UniqueViolationError("duplicate key"))
     assert not is_transient(ValueError("a bug"))
     assert not is_transient(FileNotFoundError("no such file"))

@@ -64,6 +64,14 @@ def test_urls_log_in_as_the_service() -> None:
         == "postgresql://a_b:p%40ss%2F@db:5432/stepwise"
     )
     assert with_user("amqp://guest:guest@[::1]/v", "u", "p") == "amqp://u:p@[::1]/v"
+    # Every node of a cluster (make ha), and the parameters, are kept.
+    assert (
+        with_user(
+            "postgresql://postgres@h1:5432,h2:5433/db?target_session_attrs=read-write", "u", "p"
+        )
+        == "postgresql://u:p@h1:5432,h2:5433/db?target_session_attrs=read-write"
+    )
+    assert with_user("amqp://g:g@h1:1,h2:2,h3:3/v", "u", "p") == "amqp://u:p@h1:1,h2:2,h3:3/v"
     assert vhost_of("amqp://g:g@h:5672/") == "/"
     assert vhost_of("amqp://g:g@h:5672/test-1%2F2") == "test-1/2"
 

@@ -4,21 +4,30 @@
     arn:aws:states:<region>:<account>:stateMachine:<name>:<version>
     arn:aws:states:<region>:<account>:stateMachine:<name>:<alias>
     arn:aws:states:<region>:<account>:execution:<machine>:<name>
+    arn:aws:states:<region>:<account>:express:<machine>:<name>:<run id>
     arn:aws:states:<region>:<account>:activity:<name>
 
 An execution's id in the store is `<machine>:<name>` (orchestrator.service.execution_id_for), so
-its ARN is the prefix and that id."""
+its ARN is the prefix and that id. An EXPRESS machine's executions have AWS's `express:` ARNs,
+whose last part is a run id: here a UUID derived from the execution's id, so that the same
+execution always has the same ARN and an ARN with another run id names nothing."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 
-from orchestrator.aws_api.errors import AwsError, invalid_arn
+from orchestrator.aws_api.errors import AwsError, execution_does_not_exist, invalid_arn
 from orchestrator.names import name_problem
 
 _VERSION = re.compile(r"[0-9]+")
 MAX_VERSION = 2**31 - 1
+_EXPRESS_RUNS = uuid.UUID("6f1d7c0e-5b0a-4c8e-9a57-2f4e8b1d3c90")  # namespace of the run ids
+
+
+def express_run_id(execution_id: str) -> str:
+    return str(uuid.uuid5(_EXPRESS_RUNS, execution_id))
 
 
 def check_name(name: object, what: str = "name") -> str:
@@ -57,7 +66,10 @@ class Arns:
     def activity(self, name: str) -> str:
         return f"{self.prefix}:activity:{name}"
 
-    def execution(self, execution_id: str) -> str:
+    def execution(self, execution_id: str, *, express: bool = False) -> str:
+        """An execution's ARN; `express`: its machine is EXPRESS."""
+        if express:
+            return f"{self.prefix}:express:{execution_id}:{express_run_id(execution_id)}"
         return f"{self.prefix}:execution:{execution_id}"
 
     def _parts(self, arn: object, kind: str, counts: tuple[int, ...]) -> list[str]:
@@ -98,7 +110,13 @@ class Arns:
         return ref
 
     def parse_execution(self, arn: object) -> str:
-        """The store's execution id (`<machine>:<name>`) of an execution ARN."""
+        """The store's execution id (`<machine>:<name>`) of an execution ARN, STANDARD's or
+        EXPRESS's (ExecutionDoesNotExist for an express ARN whose run id is not its own)."""
+        if isinstance(arn, str) and arn.startswith(f"{self.prefix}:express:"):
+            machine, name, run = self._parts(arn, "express", (3,))
+            if run != express_run_id(f"{machine}:{name}"):
+                raise execution_does_not_exist(arn)
+            return f"{machine}:{name}"
         machine, name = self._parts(arn, "execution", (2,))
         return f"{machine}:{name}"
 

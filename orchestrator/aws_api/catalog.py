@@ -64,6 +64,14 @@ async def find_machine(session: AsyncSession, registry: Registry, name: str) -> 
     )
 
 
+async def is_express(session: AsyncSession, name: str) -> bool:
+    """Whether the machine `name` was created EXPRESS (its executions get `express:` ARNs)."""
+    machine_type = await session.scalar(
+        select(aws_state_machines.c.type).where(aws_state_machines.c.name == name)
+    )
+    return machine_type == "EXPRESS"
+
+
 async def _attributes(session: AsyncSession, name: str) -> Any:
     return (
         await session.execute(select(aws_state_machines).where(aws_state_machines.c.name == name))

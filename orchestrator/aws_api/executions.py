@@ -17,7 +17,7 @@ from orchestrator.aws_api.errors import (
     state_machine_does_not_exist,
     validation,
 )
-from orchestrator.aws_api.lookups import execution_or_error, machine_or_error
+from orchestrator.aws_api.lookups import execution_arn, execution_or_error, machine_or_error
 from orchestrator.aws_api.shapes import (
     Request,
     json_text,
@@ -43,8 +43,10 @@ async def start_execution(api: AwsApi, request: Request) -> dict[str, Any]:
     name = check_name(request.text("name") or str(uuid.uuid4()))
     text = request.text("input", max_length=MAX_PAYLOAD) or "{}"
     input = parse_json_text(text, "InvalidExecutionInput", "execution input")
-    started, _ = await start(api, ref, name, input)
-    execution_arn = api.arns.execution(started.execution.execution_id)
+    started, machine = await start(api, ref, name, input)
+    execution_arn = api.arns.execution(
+        started.execution.execution_id, express=machine.type == "EXPRESS"
+    )
     # AWS: the same name and input while it runs is the same execution; once it has closed,
     # the name is taken.
     if not started.created and started.execution.status != "RUNNING":
@@ -102,7 +104,7 @@ def redrive_status(row: ExecutionRow) -> str:
 async def describe_execution(api: AwsApi, request: Request) -> dict[str, Any]:
     row = await execution_or_error(api, request.get("executionArn"))
     described: dict[str, Any] = {
-        "executionArn": api.arns.execution(row.execution_id),
+        "executionArn": await execution_arn(api, row.execution_id, row.state_machine_name),
         "stateMachineArn": api.arns.state_machine(row.state_machine_name),
         "name": row.name,
         "status": row.status,
@@ -150,7 +152,7 @@ async def list_executions(api: AwsApi, request: Request) -> dict[str, Any]:
     redriven = None if redrive_filter is None else redrive_filter == "REDRIVEN"
     limit, cursor = request.page_size(), request.next_token("ListExecutions")
     async with api.sessions() as session:
-        await machine_or_error(api, session, ref.name)
+        machine = await machine_or_error(api, session, ref.name)
         if status == "PENDING_REDRIVE":  # a redrive here is applied at once: never pending
             rows: list[Any] = []
             next_cursor = None
@@ -168,12 +170,14 @@ async def list_executions(api: AwsApi, request: Request) -> dict[str, Any]:
                 )
             except ValueError:  # a token of ours whose cursor is not: someone made it up
                 raise AwsError("InvalidToken", "Invalid Token") from None
-    return page("executions", [_listed(api, row) for row in rows], "ListExecutions", next_cursor)
+    express = machine.type == "EXPRESS"
+    listed = [_listed(api, row, express) for row in rows]
+    return page("executions", listed, "ListExecutions", next_cursor)
 
 
-def _listed(api: AwsApi, row: Any) -> dict[str, Any]:
+def _listed(api: AwsApi, row: Any, express: bool) -> dict[str, Any]:
     listed = {
-        "executionArn": api.arns.execution(row.execution_id),
+        "executionArn": api.arns.execution(row.execution_id, express=express),
         "stateMachineArn": api.arns.state_machine(row.state_machine_name),
         "name": row.name,
         "status": row.status,

@@ -18,6 +18,13 @@ async def machine_or_error(api: AwsApi, session: AsyncSession, name: str) -> cat
     return machine
 
 
+async def execution_arn(api: AwsApi, execution_id: str, machine: str) -> str:
+    """An execution's ARN, as its machine's type has it (`execution:` or `express:`)."""
+    async with api.sessions() as session:
+        express = await catalog.is_express(session, machine)
+    return api.arns.execution(execution_id, express=express)
+
+
 async def execution_or_error(api: AwsApi, arn: object) -> ExecutionRow:
     """The execution an execution ARN names (InvalidArn, ExecutionDoesNotExist)."""
     execution_id = api.arns.parse_execution(arn)

@@ -21,7 +21,7 @@ from sqlalchemy import select, text
 from orchestrator.aws_api.arns import Arns
 from orchestrator.aws_api.context import AwsApi, Operation
 from orchestrator.aws_api.errors import invalid_arn, resource_not_found
-from orchestrator.aws_api.lookups import execution_or_error
+from orchestrator.aws_api.lookups import execution_arn, execution_or_error
 from orchestrator.aws_api.shapes import Request, page, timestamp
 from orchestrator.engine.records import MAP_RUN_FIGURES
 from orchestrator.tables import execution_parts, history_events
@@ -143,7 +143,9 @@ async def describe_map_run(api: AwsApi, request: Request) -> dict[str, Any]:
         counts["running"] = counts["pending"] = 0
     described: dict[str, Any] = {
         "mapRunArn": arn,
-        "executionArn": api.arns.execution(started.execution_id),
+        "executionArn": await execution_arn(
+            api, started.execution_id, execution.state_machine_name
+        ),
         "status": status,
         "startDate": timestamp(started.timestamp),
         "maxConcurrency": int(figures.get("maxConcurrency", 0)),

@@ -41,7 +41,7 @@ async def start_sync_execution(api: AwsApi, request: Request) -> dict[str, Any]:
     if included not in INCLUDED_DATA:
         raise validation(f"'includedData' must be one of {', '.join(INCLUDED_DATA)}")
     started, machine = await start(api, ref, name, input, require_type="EXPRESS")
-    execution_arn = api.arns.execution(started.execution.execution_id)
+    execution_arn = api.arns.execution(started.execution.execution_id, express=True)
     if not started.created and started.execution.status != "RUNNING":
         raise AwsError("ExecutionAlreadyExists", f"Execution Already Exists: '{execution_arn}'")
     row, timed_out = await _wait_until_ended(api, request, started.execution)
@@ -78,7 +78,7 @@ def _result(api: AwsApi, row: ExecutionRow, timed_out: bool, *, with_data: bool)
     """The answer; without data (METADATA_ONLY) it leaves out the input and output."""
     status = "TIMED_OUT" if timed_out else row.status
     answer: dict[str, Any] = {
-        "executionArn": api.arns.execution(row.execution_id),
+        "executionArn": api.arns.execution(row.execution_id, express=True),
         "name": row.name,
         "startDate": timestamp(row.start_date),
         "status": status,

@@ -56,7 +56,11 @@ def test_a_sync_execution_answers_with_its_output(sync_sfn: Any) -> None:
     assert done["status"] == "SUCCEEDED"
     assert json.loads(done["output"]) == {"n": 1, "greeting": {"hello": "world"}}
     assert done["stateMachineArn"] == arn
-    assert done["executionArn"].endswith(f"{arn.rsplit(':', 1)[1]}:s1")
+    # AWS's form for an EXPRESS machine's executions: `express:<machine>:<name>:<run id>`.
+    machine = arn.rsplit(":", 1)[1]
+    assert done["executionArn"].startswith(
+        arn.split(":stateMachine:")[0] + f":express:{machine}:s1:"
+    )
     assert done["name"] == "s1"
     assert json.loads(done["input"]) == {"n": 1}
     assert done["startDate"] <= done["stopDate"]
@@ -65,6 +69,11 @@ def test_a_sync_execution_answers_with_its_output(sync_sfn: Any) -> None:
     assert done["traceHeader"] == "Root=1-abc"
     described = sync_sfn.describe_execution(executionArn=done["executionArn"])
     assert described["status"] == "SUCCEEDED"
+    assert described["executionArn"] == done["executionArn"]
+    [listed] = sync_sfn.list_executions(stateMachineArn=arn)["executions"]
+    assert listed["executionArn"] == done["executionArn"]
+    started = sync_sfn.start_execution(stateMachineArn=arn, name="s2")["executionArn"]
+    assert started.startswith(arn.split(":stateMachine:")[0] + f":express:{machine}:s2:")
 
 
 def test_a_sync_execution_can_leave_its_data_out(sync_sfn: Any) -> None:

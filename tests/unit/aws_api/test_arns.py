@@ -38,6 +38,23 @@ def test_an_execution_arn_names_the_stores_execution_id() -> None:
     assert ARNS.parse_execution(arn) == "flow:order-1"
 
 
+def test_an_express_execution_arn_carries_a_run_id_of_its_own() -> None:
+    arn = ARNS.execution("flow:order-1", express=True)
+    prefix = "arn:aws:states:eu-west-1:111122223333:express:flow:order-1:"
+    assert arn.startswith(prefix)
+    run = arn.removeprefix(prefix)
+    assert len(run) == 36 and run.count("-") == 4  # a UUID, as AWS's
+    assert ARNS.execution("flow:order-1", express=True) == arn  # the same every time
+    assert ARNS.execution("flow:order-2", express=True).rsplit(":", 1)[1] != run
+    assert ARNS.parse_execution(arn) == "flow:order-1"
+    with pytest.raises(AwsError) as refused:
+        ARNS.parse_execution(prefix + "00000000-0000-0000-0000-000000000000")
+    assert refused.value.code == "ExecutionDoesNotExist"
+    with pytest.raises(AwsError) as malformed:
+        ARNS.parse_execution("arn:aws:states:eu-west-1:111122223333:express:flow:order-1")
+    assert malformed.value.code == "InvalidArn"
+
+
 @pytest.mark.parametrize(
     "arn",
     [

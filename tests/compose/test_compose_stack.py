@@ -9,6 +9,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -44,14 +45,43 @@ def compose_web() -> Iterator[str]:
             env_file.unlink()
 
 
+def finished(web: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:
+    placed = web.post("/orders", json=body)
+    assert placed.status_code == 202, placed.text
+    order_id = placed.json()["order_id"]
+    deadline = time.monotonic() + 60
+    while (order := web.get(f"/orders/{order_id}").json())["status"] == "PROCESSING":
+        assert time.monotonic() < deadline, order
+        time.sleep(0.2)
+    return dict(order)
+
+
 def test_an_order_completes_on_the_compose_stack(compose_web: str) -> None:
     with httpx.Client(base_url=compose_web, timeout=10) as web:
         sku = web.get("/products").json()[0]["sku"]
-        placed = web.post("/orders", json=order_request(sku))
-        assert placed.status_code == 202, placed.text
-        order_id = placed.json()["order_id"]
-        deadline = time.monotonic() + 60
-        while (order := web.get(f"/orders/{order_id}").json())["status"] == "PROCESSING":
-            assert time.monotonic() < deadline, order
-            time.sleep(0.2)
+        order = finished(web, order_request(sku))
         assert order["status"] == "COMPLETED", order
+        assert order["tracking_number"], order
+
+
+@pytest.mark.parametrize(
+    ("case", "error"),
+    [
+        ("declined", "PaymentDeclined"),
+        ("out_of_stock", "OutOfStock"),
+        ("address_rejected", "AddressRejected"),
+    ],
+)
+def test_each_failure_path_on_the_compose_stack(compose_web: str, case: str, error: str) -> None:
+    with httpx.Client(base_url=compose_web, timeout=10) as web:
+        product = max(web.get("/products").json(), key=lambda p: p["available"])
+        body = {
+            "declined": order_request(product["sku"], token="tok_chargeDeclined"),
+            "out_of_stock": order_request(product["sku"], min(product["available"] + 1, 1000)),
+            "address_rejected": order_request(product["sku"], country="BR"),
+        }[case]
+        order = finished(web, body)
+        assert order["status"] == "FAILED", order
+        assert order["failure"]["error"] == error, order
+        after = {p["sku"]: p["available"] for p in web.get("/products").json()}
+        assert after[product["sku"]] == product["available"], "a failed order kept a hold"

@@ -12,10 +12,11 @@ catcher's output) or left for another state without an exit (how earlier engines
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from servicekit.json_text import parse_json_text
 
 # Statuses of a visit and of a state as the console draws it.
 IN_PROGRESS, SUCCEEDED, FAILED, CAUGHT, ABORTED = (
@@ -113,7 +114,7 @@ class StateSummary:
                 type=kind.removesuffix("StateEntered"),
                 entered_event_id=event_id,
                 entered_at=at,
-                input=_parsed(details.get("input")),
+                input=parse_json_text(details.get("input")),
             )
             self.visits.append(visit)
             self._open.append(visit)
@@ -123,7 +124,7 @@ class StateSummary:
             if exited is not None:
                 caught = exited.failed_event_id is not None
                 exited.status, exited.exited_at = (CAUGHT if caught else SUCCEEDED), at
-                exited.output = _parsed(details.get("output"))
+                exited.output = parse_json_text(details.get("output"))
                 self._open.remove(exited)
             return exited
         if kind in _ATTEMPTS:
@@ -222,13 +223,3 @@ class StateSummary:
             "visits": [visit.as_json() for visit in self.visits[:MAX_VISITS]],
             "visitCount": len(self.visits),
         }
-
-
-def _parsed(value: Any) -> Any:
-    """Inputs and outputs are stored as JSON text, as AWS reports them."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value

@@ -7,7 +7,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from scripts.env_file import has_value, put_value
+from scripts.env_file import has_value, update
 
 VARIABLE = "API_TOKEN"
 
@@ -15,7 +15,7 @@ VARIABLE = "API_TOKEN"
 def ensure_api_token(env_file: Path) -> None:
     if has_value(env_file, VARIABLE):
         return
-    put_value(env_file, VARIABLE, secrets.token_urlsafe(32))
+    update(env_file, {VARIABLE: secrets.token_urlsafe(32)})
     print(f"wrote a new {VARIABLE} to {env_file}: the console's sign-in asks for it")
 
 

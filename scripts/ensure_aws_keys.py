@@ -8,7 +8,7 @@ import string
 import sys
 from pathlib import Path
 
-from scripts.env_file import has_value, put_value
+from scripts.env_file import has_value, update
 
 VARIABLE = "AWS_API_KEYS"
 
@@ -24,7 +24,7 @@ def ensure_aws_keys(env_file: Path) -> None:
     if has_value(env_file, VARIABLE):
         return
     key_id, secret = new_key_pair()
-    put_value(env_file, VARIABLE, f"{key_id}:{secret}")
+    update(env_file, {VARIABLE: f"{key_id}:{secret}"})
     print(f"wrote an AWS access key to {env_file} ({VARIABLE}): key id {key_id}, secret there")
 
 

@@ -34,7 +34,3 @@ def update(path: Path, values: Mapping[str, str]) -> None:
 def has_value(path: Path, variable: str) -> bool:
     """Set (non-empty) in the environment or in the file."""
     return bool(os.environ.get(variable, "").strip() or read(path).get(variable))
-
-
-def put_value(path: Path, variable: str, value: str) -> None:
-    update(path, {variable: value})

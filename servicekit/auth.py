@@ -118,7 +118,7 @@ class ApiTokenAuth:
         sessions: Sessions | None = None,
     ) -> None:
         self.app = app
-        self.token = require_token(token)
+        self.token = token  # checked by servicekit.http.create_service_app (require_token)
         self.public = tuple(public)
         self.sessions = sessions
 

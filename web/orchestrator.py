@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
@@ -10,18 +9,9 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
+from servicekit.json_text import parse_json_text
 from web.errors import InvalidCursor, UpstreamError
 from web.upstream import Upstream, UpstreamResponse
-
-
-def parse_json_text(value: Any) -> Any:
-    """The orchestrator may hand a JSON value over as JSON text; decode it when it is."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
 
 
 class _Wire(BaseModel):

@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from web.orchestrator import Execution, HistoryEvent, parse_json_text
+from servicekit.json_text import parse_json_text
+from web.orchestrator import Execution, HistoryEvent
 from web.schemas import Failure, OrderLine, OrderStatus, OrderSummary, OrderView, Step, StepStatus
 
 # The states of order-fulfillment.asl.json whose results the order shows.

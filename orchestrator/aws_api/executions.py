@@ -17,7 +17,7 @@ from orchestrator.aws_api.errors import (
     state_machine_does_not_exist,
     validation,
 )
-from orchestrator.aws_api.lookups import execution_arn, execution_or_error, machine_or_error
+from orchestrator.aws_api.lookups import execution_or_error, machine_or_error
 from orchestrator.aws_api.shapes import (
     Request,
     json_text,
@@ -103,8 +103,11 @@ def redrive_status(row: ExecutionRow) -> str:
 
 async def describe_execution(api: AwsApi, request: Request) -> dict[str, Any]:
     row = await execution_or_error(api, request.get("executionArn"))
+    async with api.sessions() as session:
+        express = await catalog.is_express(session, row.state_machine_name)
+        origin = await alias_catalog.find_origin(session, row.execution_id)
     described: dict[str, Any] = {
-        "executionArn": await execution_arn(api, row.execution_id, row.state_machine_name),
+        "executionArn": api.arns.execution(row.execution_id, express=express),
         "stateMachineArn": api.arns.state_machine(row.state_machine_name),
         "name": row.name,
         "status": row.status,
@@ -123,8 +126,6 @@ async def describe_execution(api: AwsApi, request: Request) -> dict[str, Any]:
         described["error"] = row.error
     if row.cause is not None:
         described["cause"] = row.cause
-    async with api.sessions() as session:
-        origin = await alias_catalog.find_origin(session, row.execution_id)
     if origin is not None:
         described["stateMachineVersionArn"] = api.arns.state_machine_version(
             row.state_machine_name, origin.version

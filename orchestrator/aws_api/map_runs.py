@@ -53,8 +53,8 @@ def _map_run_state_machine(arns: Arns, arn: str) -> str:
 
 
 async def list_map_runs(api: AwsApi, request: Request) -> dict[str, Any]:
-    execution_arn = request.required_text("executionArn")
-    row = await execution_or_error(api, execution_arn)
+    asked_arn = request.required_text("executionArn")
+    row = await execution_or_error(api, asked_arn)
     limit, after = request.page_size(), request.next_token("ListMapRuns")
     query = (
         select(history_events)
@@ -74,7 +74,7 @@ async def list_map_runs(api: AwsApi, request: Request) -> dict[str, Any]:
     for event in started[:limit]:
         arn = map_run_arn(api.arns, event.details["mapRunArn"])
         run: dict[str, Any] = {
-            "executionArn": execution_arn,
+            "executionArn": asked_arn,
             "mapRunArn": arn,
             "stateMachineArn": _map_run_state_machine(api.arns, arn),
             "startDate": timestamp(event.timestamp),
@@ -121,7 +121,7 @@ async def describe_map_run(api: AwsApi, request: Request) -> dict[str, Any]:
                     execution_parts.c.key == figures["fanout"],
                 )
             )
-    execution = await execution_or_error(api, api.arns.execution(started.execution_id))
+    execution = await api.orchestrator.describe(started.execution_id)
     total = int(figures.get("total", 0))
     if end is not None:
         status = {"MapRunSucceeded": "SUCCEEDED", "MapRunFailed": "FAILED"}.get(end.type, "ABORTED")

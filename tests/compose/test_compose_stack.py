@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from devtools.infra import docker_available
-from scripts.env_file import put_value
+from scripts.env_file import update
 from tests.e2e.orders import order_request
 
 pytestmark = pytest.mark.compose
@@ -34,7 +34,7 @@ def compose_web() -> Iterator[str]:
     if created:
         shutil.copy(ROOT / ".env.example", env_file)
         # The services refuse .env.example's placeholder token.
-        put_value(env_file, "API_TOKEN", secrets.token_urlsafe(32))
+        update(env_file, {"API_TOKEN": secrets.token_urlsafe(32)})
     try:
         with DockerCompose(ROOT, build=True, wait=True) as stack:
             host = stack.get_service_host("web", 8000)

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from devtools.processes import Stack
+from tests.stacks import running_stack
 
 
 @pytest.fixture(scope="package")
@@ -21,14 +22,7 @@ def stack(
     log_dir = tmp_path_factory.mktemp("service-logs")
     # JSON log lines: tests/e2e/test_observability.py reads them. Each service connects with
     # its own role and user (least privilege, as deployed).
-    running = Stack.create(database_url, amqp_url, log_dir, LOG_FORMAT="json", **service_accounts)
-    try:
-        running.start()
-    except RuntimeError as exc:
-        running.stop()
-        pytest.fail(str(exc), pytrace=False)
-    yield running
-    running.stop()
+    yield from running_stack(database_url, amqp_url, log_dir, LOG_FORMAT="json", **service_accounts)
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ import pytest
 from devtools import infra
 from devtools.processes import Stack
 from tests.api_token import API_TOKEN
+from tests.stacks import running_stack
 
 
 @pytest.fixture(scope="package")
@@ -32,13 +33,5 @@ def amqp_url(servers: infra.Servers) -> Iterator[str]:
 def stack(
     database_url: str, amqp_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    running = Stack.create(
-        database_url, amqp_url, tmp_path_factory.mktemp("fuzz-logs"), API_TOKEN=API_TOKEN
-    )
-    try:
-        running.start()
-    except RuntimeError as exc:
-        running.stop()
-        pytest.fail(str(exc), pytrace=False)
-    yield running
-    running.stop()
+    log_dir = tmp_path_factory.mktemp("fuzz-logs")
+    yield from running_stack(database_url, amqp_url, log_dir, API_TOKEN=API_TOKEN)

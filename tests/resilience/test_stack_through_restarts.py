@@ -14,6 +14,7 @@ from devtools.accounts import service_accounts
 from devtools.private_servers import PrivateServers
 from devtools.processes import Stack
 from tests.e2e.orders import order_request, place, stocked_product, wait_finished
+from tests.stacks import running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -29,14 +30,8 @@ def stack(
 ) -> Iterator[Stack]:
     # Each service on its own role and user, which outlive the servers' restarts.
     with service_accounts(private.servers, private_database_url, private_amqp_url) as own:
-        running = Stack.create(
-            private_database_url, private_amqp_url, tmp_path_factory.mktemp("service-logs"), **own
-        )
-        try:
-            running.start()
-            yield running
-        finally:
-            running.stop()
+        log_dir = tmp_path_factory.mktemp("service-logs")
+        yield from running_stack(private_database_url, private_amqp_url, log_dir, **own)
 
 
 @pytest.fixture(scope="module")

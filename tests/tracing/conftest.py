@@ -10,6 +10,7 @@ import pytest
 
 from devtools.otlp_receiver import OtlpReceiver
 from devtools.processes import Stack
+from tests.stacks import running_stack
 
 
 @pytest.fixture(scope="package")
@@ -26,16 +27,9 @@ def traced_stack(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
     log_dir = tmp_path_factory.mktemp("traced-service-logs")
-    running = Stack.create(
+    yield from running_stack(
         database_url, amqp_url, log_dir, LOG_FORMAT="json", **receiver.environment()
     )
-    try:
-        running.start()
-    except RuntimeError as exc:
-        running.stop()
-        pytest.fail(str(exc), pytrace=False)
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="package")

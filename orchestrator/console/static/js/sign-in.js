@@ -4,6 +4,7 @@
 import { h, sendJson } from "./api.js";
 
 const main = document.getElementById("main");
+document.getElementById("sign-out")?.remove(); // nobody is signed in here
 
 function nextPage() {
   const next = new URLSearchParams(location.search).get("next") || "/console";

@@ -106,7 +106,8 @@ class PartMap(Mapping[str, JSON]):
         for (top, low), bucket in buckets.items():
             branches[top][low] = bucket or None
         for top, branch in branches.items():
-            root[top] = tuple(branch) if any(b is not None for b in branch) else None
+            # Buckets are stored non-empty or None, so any() in C tells whether one is left.
+            root[top] = tuple(branch) if any(branch) else None
         out = PartMap.__new__(PartMap)
         out._root, out._size = tuple(root), size
         return out

@@ -5,9 +5,9 @@ Postgres of its own that watches the nodes and decides their roles) and two data
 by its keeper (`pg_autoctl run`), which starts its Postgres and follows the monitor's orders. The
 second node is made a standby of the first by pg_basebackup; the primary commits synchronously
 (`synchronous_standby_names = 'ANY 1 (...)'`) while its standby is up. When the primary's
-machine dies the monitor promotes the standby (after about 20 s without news of the primary,
-then 30 s in which a live old primary would have demoted itself); started again, the old
-primary's keeper rewinds it and it rejoins as the standby.
+machine dies the monitor promotes the standby (after 4 s without news of the primary, then 10 s
+in which a live old primary cut off from it would have demoted itself: see MONITOR_SETTINGS);
+started again, the old primary's keeper rewinds it and it rejoins as the standby.
 
 Every directory, port and the keepers' own configuration (XDG_*) are under the cluster's
 directory; run as root, everything runs as the postgres user, as the packages' services do.
@@ -35,6 +35,43 @@ INSTALL = (
     "pg-auto-failover-cli"
 )
 START_SECONDS = 120.0
+
+# How fast a dead primary is replaced, and why two primaries cannot take writes at once.
+# pg_auto_failover's defaults (20 s to call a silent primary unhealthy, then 30 s for it to demote
+# itself) cost ~51 s of write outage; these cost ~15 s. Keepers report to the monitor every
+# second. The monitor calls a primary unhealthy once its keeper has been silent for
+# node_considered_unhealthy_timeout AND its Postgres fails the health check; it then promotes the
+# standby in steps: standby to prepare_promotion, then (primary assigned demote_timeout) standby
+# to stop_replication, then, primary_demote_timeout later, standby to wait_primary: writes.
+# A primary that is alive but cut off demotes itself (stops Postgres) once it has reached
+# neither the monitor nor a standby (an entry in pg_stat_replication) for
+# network_partition_timeout: its keeper notices within ~4 s more (two 2 s connect attempts to
+# the monitor per loop) and stops Postgres in ~1-2 s. Cut off from the monitor only, it still
+# sees its standby until the standby is promoted (at the demote_timeout assignment): it is down
+# by 1 + 3 + ~6 = ~10 s after that, within primary_demote_timeout (10 s). Cut off from both, its
+# walsender outlives the lost standby by up to wal_sender_timeout: down by 5 + 3 + ~6 = ~14 s
+# after its last report, before the monitor can open writes (4 s + a promotion step + 10 s).
+# And even then the old primary cannot acknowledge a commit: it commits synchronously and its
+# standby no longer streams from it.
+MONITOR_SETTINGS = {
+    # A check every 2 s, a 2 s connect timeout, one retry 1 s later: Postgres that refuses
+    # connections is marked bad within ~3 s, one that does not answer within ~7 s. A bad health
+    # check alone changes nothing while the keeper reports.
+    "pgautofailover.health_check_period": "2000",
+    "pgautofailover.health_check_timeout": "2000",
+    "pgautofailover.health_check_max_retries": "1",
+    "pgautofailover.health_check_retry_delay": "1000",
+    # 4 missed reports (and a failed health check): the failover starts.
+    "pgautofailover.node_considered_unhealthy_timeout": "4000",
+    # Longer than a cut-off primary takes to stop itself (network_partition_timeout + ~7 s).
+    "pgautofailover.primary_demote_timeout": "10000",
+}
+# pg_autoctl's own setting on each data node (seconds): shorter than primary_demote_timeout with
+# the keeper's slack; it only acts on a node in the primary state (the standby connected).
+NETWORK_PARTITION_TIMEOUT = "3"
+# How long a walsender outlives a standby that went silent (pg_autoctl sets 30 s): it bounds how
+# long a primary cut off from everything believes it still has a standby.
+WAL_SENDER_TIMEOUT = "5s"
 
 
 def check_installed() -> None:
@@ -161,6 +198,8 @@ class PostgresCluster:
         m.autoctl(
             "config", "set", "--pgdata", str(m.pgdata), "postgresql.listen_addresses", "127.0.0.1"
         )
+        with (m.pgdata / "postgresql.conf").open("a") as conf:  # after pg_autoctl's include
+            conf.writelines(f"{name} = {value}\n" for name, value in MONITOR_SETTINGS.items())
         m.run()
         for number, node in enumerate(self.nodes):
             if number == 0:
@@ -170,6 +209,10 @@ class PostgresCluster:
                 "--hostname", "127.0.0.1", "--listen", "127.0.0.1", "--auth", "trust",
                 "--no-ssl", "--dbname", self.database, "--name", node.name,
                 "--monitor", self.monitor_url,
+            )  # fmt: skip
+            node.autoctl(
+                "config", "set", "--pgdata", str(node.pgdata),
+                "timeout.network_partition_timeout", NETWORK_PARTITION_TIMEOUT,
             )  # fmt: skip
             node.run()
             self.wait_for_states({node.name: ("primary", "single")} if number == 0 else None)
@@ -226,7 +269,10 @@ def _initdb(node: Keeper) -> None:
         # A stack under chaos holds ~60 connections; fsync adds nothing on one machine whose
         # kernel does not crash (a node dies as a process, the page cache stays). Full page
         # writes stay on: pg_rewind, which turns an old primary into a standby, needs them.
-        conf.write("max_connections = 200\nfsync = off\n")
+        # Below pg_autoctl's include, so it overrides pg_autoctl's wal_sender_timeout.
+        conf.write(
+            f"max_connections = 200\nfsync = off\nwal_sender_timeout = '{WAL_SENDER_TIMEOUT}'\n"
+        )
 
 
 def _env_args(env: dict[str, str]) -> list[str]:

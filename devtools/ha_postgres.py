@@ -7,7 +7,8 @@ second node is made a standby of the first by pg_basebackup; the primary commits
 (`synchronous_standby_names = 'ANY 1 (...)'`) while its standby is up. When the primary's
 machine dies the monitor promotes the standby (after 4 s without news of the primary, then 10 s
 in which a live old primary cut off from it would have demoted itself: see MONITOR_SETTINGS);
-started again, the old primary's keeper rewinds it and it rejoins as the standby.
+started again, the old primary's keeper rewinds it (after our crash recovery: see
+Keeper._finish_crash_recovery) and it rejoins as the standby.
 
 Every directory, port and the keepers' own configuration (XDG_*) are under the cluster's
 directory; run as root, everything runs as the postgres user, as the packages' services do.
@@ -97,6 +98,7 @@ class Keeper:
     port: int
     env: dict[str, str]
     log_path: Path
+    data_node: bool = True
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def autoctl(self, *args: str, check: bool = True) -> str:
@@ -113,6 +115,8 @@ class Keeper:
 
     def run(self) -> None:
         """Start the keeper (it starts its Postgres) in a session of its own."""
+        if self.data_node:
+            self._finish_crash_recovery()
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [*_as_user("postgres"), "env", *_env_args(self.env),
@@ -120,6 +124,48 @@ class Keeper:
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         _wait_for_port(self.port, START_SECONDS)
+
+    def _finish_crash_recovery(self) -> None:
+        """Replay the WAL of a primary that died, as pg_rewind itself would, before its keeper
+        starts: so that the keeper can rewind it instead of copying the whole database.
+
+        pg_autoctl 2.0 runs that crash recovery itself (with standby.signal in place) but
+        does not wait for that Postgres to stop before it calls pg_rewind; when pg_rewind
+        finds it not yet shut down, it tries the recovery in single-user mode, which refuses
+        standby.signal ("standby mode is not supported by single-user servers"), and the keeper
+        falls back to pg_basebackup. Done here, on a data directory left "in production" by a
+        kill and without standby.signal, pg_autoctl finds it shut down cleanly.
+        """
+        if not (self.pgdata / "global" / "pg_control").exists():
+            return
+        if (self.pgdata / "standby.signal").exists():
+            return  # a standby's own recovery needs standby mode: its Postgres does it
+        postgres = [*_as_user("postgres"), "env", "LC_ALL=C"]
+        control = subprocess.run(
+            [*postgres, str(PG_BIN / "pg_controldata"), str(self.pgdata)],
+            capture_output=True, text=True, timeout=START_SECONDS, check=False,
+        )  # fmt: skip
+        state = dict(
+            (key.strip(), value.strip())
+            for key, _, value in (line.partition(":") for line in control.stdout.splitlines())
+        ).get("Database cluster state")
+        if state != "in production":
+            return
+        status = subprocess.run(
+            [*postgres, str(PG_BIN / "pg_ctl"), "status", "-D", str(self.pgdata)],
+            capture_output=True, timeout=START_SECONDS, check=False,
+        )  # fmt: skip
+        if status.returncode == 0:
+            return  # running: not ours to touch
+        with self.log_path.open("ab") as log:
+            log.write(b"stepwise: crash recovery in single-user mode before pg_autoctl run\n")
+            log.flush()
+            subprocess.run(
+                [*postgres, str(PG_BIN / "postgres"), "--single", "-F", "-D", str(self.pgdata),
+                 "template1"],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                timeout=START_SECONDS, check=False,
+            )  # fmt: skip
 
     @property
     def running(self) -> bool:
@@ -175,7 +221,9 @@ class PostgresCluster:
         def keeper(name: str) -> Keeper:
             return Keeper(name, base / name, free_port(), env, base / f"{name}.log")
 
-        return cls(base, keeper("monitor"), [keeper("node1"), keeper("node2")], database)
+        monitor = keeper("monitor")
+        monitor.data_node = False
+        return cls(base, monitor, [keeper("node1"), keeper("node2")], database)
 
     @property
     def monitor_url(self) -> str:

@@ -49,8 +49,8 @@ START_SECONDS = 120.0
 # network_partition_timeout: its keeper notices within ~4 s more (two 2 s connect attempts to
 # the monitor per loop) and stops Postgres in ~1-2 s. Cut off from the monitor only, it still
 # sees its standby until the standby is promoted (at the demote_timeout assignment): it is down
-# by 1 + 3 + ~6 = ~10 s after that, within primary_demote_timeout (10 s). Cut off from both, its
-# walsender outlives the lost standby by up to wal_sender_timeout: down by 5 + 3 + ~6 = ~14 s
+# by 1 + 2 + ~6 = ~9 s after that, within primary_demote_timeout (10 s). Cut off from both, its
+# walsender outlives the lost standby by up to wal_sender_timeout: down by 5 + 2 + ~6 = ~13 s
 # after its last report, before the monitor can open writes (4 s + a promotion step + 10 s).
 # And even then the old primary cannot acknowledge a commit: it commits synchronously and its
 # standby no longer streams from it.
@@ -69,7 +69,7 @@ MONITOR_SETTINGS = {
 }
 # pg_autoctl's own setting on each data node (seconds): shorter than primary_demote_timeout with
 # the keeper's slack; it only acts on a node in the primary state (the standby connected).
-NETWORK_PARTITION_TIMEOUT = "3"
+NETWORK_PARTITION_TIMEOUT = "2"
 # How long a walsender outlives a standby that went silent (pg_autoctl sets 30 s): it bounds how
 # long a primary cut off from everything believes it still has a standby.
 WAL_SENDER_TIMEOUT = "5s"

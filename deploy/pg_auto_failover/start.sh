@@ -51,7 +51,7 @@ else
 	fi
 	pg_autoctl config set pg_autoctl.monitor "$monitor" >/dev/null
 	pg_autoctl config set replication.password "$PG_REPLICATION_PASSWORD" >/dev/null
-	pg_autoctl config set timeout.network_partition_timeout 3 >/dev/null
+	pg_autoctl config set timeout.network_partition_timeout 2 >/dev/null
 	include_once "$settings/node.conf"
 	# pg_autoctl's own rules name hosts by the address they had when it wrote them, and let only
 	# postgres into $POSTGRES_DB: the services' roles, and the replicator's pg_rewind (database

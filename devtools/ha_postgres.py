@@ -5,9 +5,10 @@ Postgres of its own that watches the nodes and decides their roles) and two data
 by its keeper (`pg_autoctl run`), which starts its Postgres and follows the monitor's orders. The
 second node is made a standby of the first by pg_basebackup; the primary commits synchronously
 (`synchronous_standby_names = 'ANY 1 (...)'`) while its standby is up. When the primary's
-machine dies the monitor promotes the standby (after about 20 s without news of the primary,
-then 30 s in which a live old primary would have demoted itself); started again, the old
-primary's keeper rewinds it and it rejoins as the standby.
+machine dies the monitor promotes the standby (after 4 s without news of the primary, then 10 s
+in which a live old primary cut off from it would have demoted itself: see MONITOR_SETTINGS);
+started again, the old primary's keeper rewinds it (after our crash recovery: see
+Keeper._finish_crash_recovery) and it rejoins as the standby.
 
 Every directory, port and the keepers' own configuration (XDG_*) are under the cluster's
 directory; run as root, everything runs as the postgres user, as the packages' services do.
@@ -36,6 +37,43 @@ INSTALL = (
 )
 START_SECONDS = 120.0
 
+# How fast a dead primary is replaced, and why two primaries cannot take writes at once.
+# pg_auto_failover's defaults (20 s to call a silent primary unhealthy, then 30 s for it to demote
+# itself) cost ~51 s of write outage; these cost ~15 s. Keepers report to the monitor every
+# second. The monitor calls a primary unhealthy once its keeper has been silent for
+# node_considered_unhealthy_timeout AND its Postgres fails the health check; it then promotes the
+# standby in steps: standby to prepare_promotion, then (primary assigned demote_timeout) standby
+# to stop_replication, then, primary_demote_timeout later, standby to wait_primary: writes.
+# A primary that is alive but cut off demotes itself (stops Postgres) once it has reached
+# neither the monitor nor a standby (an entry in pg_stat_replication) for
+# network_partition_timeout: its keeper notices within ~4 s more (two 2 s connect attempts to
+# the monitor per loop) and stops Postgres in ~1-2 s. Cut off from the monitor only, it still
+# sees its standby until the standby is promoted (at the demote_timeout assignment): it is down
+# by 1 + 2 + ~6 = ~9 s after that, within primary_demote_timeout (10 s). Cut off from both, its
+# walsender outlives the lost standby by up to wal_sender_timeout: down by 5 + 2 + ~6 = ~13 s
+# after its last report, before the monitor can open writes (4 s + a promotion step + 10 s).
+# And even then the old primary cannot acknowledge a commit: it commits synchronously and its
+# standby no longer streams from it.
+MONITOR_SETTINGS = {
+    # A check every 2 s, a 2 s connect timeout, one retry 1 s later: Postgres that refuses
+    # connections is marked bad within ~3 s, one that does not answer within ~7 s. A bad health
+    # check alone changes nothing while the keeper reports.
+    "pgautofailover.health_check_period": "2000",
+    "pgautofailover.health_check_timeout": "2000",
+    "pgautofailover.health_check_max_retries": "1",
+    "pgautofailover.health_check_retry_delay": "1000",
+    # 4 missed reports (and a failed health check): the failover starts.
+    "pgautofailover.node_considered_unhealthy_timeout": "4000",
+    # Longer than a cut-off primary takes to stop itself (network_partition_timeout + ~7 s).
+    "pgautofailover.primary_demote_timeout": "10000",
+}
+# pg_autoctl's own setting on each data node (seconds): shorter than primary_demote_timeout with
+# the keeper's slack; it only acts on a node in the primary state (the standby connected).
+NETWORK_PARTITION_TIMEOUT = "2"
+# How long a walsender outlives a standby that went silent (pg_autoctl sets 30 s): it bounds how
+# long a primary cut off from everything believes it still has a standby.
+WAL_SENDER_TIMEOUT = "5s"
+
 
 def check_installed() -> None:
     missing = [
@@ -60,6 +98,7 @@ class Keeper:
     port: int
     env: dict[str, str]
     log_path: Path
+    data_node: bool = True
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def autoctl(self, *args: str, check: bool = True) -> str:
@@ -76,6 +115,8 @@ class Keeper:
 
     def run(self) -> None:
         """Start the keeper (it starts its Postgres) in a session of its own."""
+        if self.data_node:
+            self._finish_crash_recovery()
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [*_as_user("postgres"), "env", *_env_args(self.env),
@@ -83,6 +124,48 @@ class Keeper:
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         _wait_for_port(self.port, START_SECONDS)
+
+    def _finish_crash_recovery(self) -> None:
+        """Replay the WAL of a primary that died, as pg_rewind itself would, before its keeper
+        starts: so that the keeper can rewind it instead of copying the whole database.
+
+        pg_autoctl 2.0 runs that crash recovery itself (with standby.signal in place) but
+        does not wait for that Postgres to stop before it calls pg_rewind; when pg_rewind
+        finds it not yet shut down, it tries the recovery in single-user mode, which refuses
+        standby.signal ("standby mode is not supported by single-user servers"), and the keeper
+        falls back to pg_basebackup. Done here, on a data directory left "in production" by a
+        kill and without standby.signal, pg_autoctl finds it shut down cleanly.
+        """
+        if not (self.pgdata / "global" / "pg_control").exists():
+            return
+        if (self.pgdata / "standby.signal").exists():
+            return  # a standby's own recovery needs standby mode: its Postgres does it
+        postgres = [*_as_user("postgres"), "env", "LC_ALL=C"]
+        control = subprocess.run(
+            [*postgres, str(PG_BIN / "pg_controldata"), str(self.pgdata)],
+            capture_output=True, text=True, timeout=START_SECONDS, check=False,
+        )  # fmt: skip
+        state = dict(
+            (key.strip(), value.strip())
+            for key, _, value in (line.partition(":") for line in control.stdout.splitlines())
+        ).get("Database cluster state")
+        if state != "in production":
+            return
+        status = subprocess.run(
+            [*postgres, str(PG_BIN / "pg_ctl"), "status", "-D", str(self.pgdata)],
+            capture_output=True, timeout=START_SECONDS, check=False,
+        )  # fmt: skip
+        if status.returncode == 0:
+            return  # running: not ours to touch
+        with self.log_path.open("ab") as log:
+            log.write(b"stepwise: crash recovery in single-user mode before pg_autoctl run\n")
+            log.flush()
+            subprocess.run(
+                [*postgres, str(PG_BIN / "postgres"), "--single", "-F", "-D", str(self.pgdata),
+                 "template1"],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                timeout=START_SECONDS, check=False,
+            )  # fmt: skip
 
     @property
     def running(self) -> bool:
@@ -138,7 +221,9 @@ class PostgresCluster:
         def keeper(name: str) -> Keeper:
             return Keeper(name, base / name, free_port(), env, base / f"{name}.log")
 
-        return cls(base, keeper("monitor"), [keeper("node1"), keeper("node2")], database)
+        monitor = keeper("monitor")
+        monitor.data_node = False
+        return cls(base, monitor, [keeper("node1"), keeper("node2")], database)
 
     @property
     def monitor_url(self) -> str:
@@ -161,6 +246,8 @@ class PostgresCluster:
         m.autoctl(
             "config", "set", "--pgdata", str(m.pgdata), "postgresql.listen_addresses", "127.0.0.1"
         )
+        with (m.pgdata / "postgresql.conf").open("a") as conf:  # after pg_autoctl's include
+            conf.writelines(f"{name} = {value}\n" for name, value in MONITOR_SETTINGS.items())
         m.run()
         for number, node in enumerate(self.nodes):
             if number == 0:
@@ -170,6 +257,10 @@ class PostgresCluster:
                 "--hostname", "127.0.0.1", "--listen", "127.0.0.1", "--auth", "trust",
                 "--no-ssl", "--dbname", self.database, "--name", node.name,
                 "--monitor", self.monitor_url,
+            )  # fmt: skip
+            node.autoctl(
+                "config", "set", "--pgdata", str(node.pgdata),
+                "timeout.network_partition_timeout", NETWORK_PARTITION_TIMEOUT,
             )  # fmt: skip
             node.run()
             self.wait_for_states({node.name: ("primary", "single")} if number == 0 else None)
@@ -226,7 +317,10 @@ def _initdb(node: Keeper) -> None:
         # A stack under chaos holds ~60 connections; fsync adds nothing on one machine whose
         # kernel does not crash (a node dies as a process, the page cache stays). Full page
         # writes stay on: pg_rewind, which turns an old primary into a standby, needs them.
-        conf.write("max_connections = 200\nfsync = off\n")
+        # Below pg_autoctl's include, so it overrides pg_autoctl's wal_sender_timeout.
+        conf.write(
+            f"max_connections = 200\nfsync = off\nwal_sender_timeout = '{WAL_SENDER_TIMEOUT}'\n"
+        )
 
 
 def _env_args(env: dict[str, str]) -> list[str]:

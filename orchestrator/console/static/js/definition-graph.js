@@ -35,8 +35,10 @@ export function layoutDefinition(definition) {
     return false;
   });
   // dagre's crossing-reduction sweeps cost the most on large graphs; past this size the first
-  // (depth-first) order is kept: a few more crossings, about half the time.
-  dagre.layout(graph, { disableOptimalOrderHeuristic: large });
+  // (depth-first) order is kept: a few more crossings, about half the time. Not with groups:
+  // that first order does not keep a group's states together, and its box then misses them.
+  const grouped = graph.nodes().some((id) => graph.children(id).length > 0);
+  dagre.layout(graph, { disableOptimalOrderHeuristic: large && !grouped });
   const layout = collect(graph);
   routeCatches(layout, routed.map((c) => ({ ...c, width: labelWidth(c.label) })));
   return layout;

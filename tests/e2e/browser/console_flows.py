@@ -76,8 +76,8 @@ SHAPES = {
 def two_hundred_states(catch_to_last: bool = False) -> dict[str, Any]:
     """200 states: a chain of Pass and Task states with a Choice every tenth that may skip
     ahead, and a Catch on every Task to a state a few steps on (a saga's compensation) or, with
-    `catch_to_last`, all to the last state: 50 edges across the whole graph, the hardest case
-    for the layout (each crossed rank is a node more to place)."""
+    `catch_to_last`, all to the last state: 40 edges across the whole graph (every twentieth
+    Task is a Choice), the hardest case for dagre (each crossed rank is a node more to place)."""
     names = [f"Step{i:03d}" for i in range(200)]
     states: dict[str, Any] = {}
     for i, name in enumerate(names):

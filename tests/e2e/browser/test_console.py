@@ -190,16 +190,20 @@ def test_a_200_state_definition_draws_and_10000_events_page(
     print()
     for catch_to_last, kind in (
         (False, "catches to nearby states"),
-        (True, "50 catches to the last"),
+        (True, "40 catches to the last"),
     ):
-        big = flows.register(orchestrator, "console-200", flows.two_hundred_states(catch_to_last))
+        definition = flows.two_hundred_states(catch_to_last)
+        catches = sum(len(state.get("Catch", [])) for state in definition["States"].values())
+        big = flows.register(orchestrator, "console-200", definition)
         page.goto(f"{base}/console/state-machines/{big}")
         expect(page.locator("main")).to_have_attribute("data-ready", "true", timeout=20_000)
         expect(page.locator("g.node.state")).to_have_count(200)
         draw_ms = page.locator("main").get_attribute("data-draw-ms")
         print(f"console: a 200-state definition ({kind}) laid out and drawn in {draw_ms} ms")
-        if not catch_to_last:
-            screenshot(page, "console-state-machine-200-states")
+        expect(page.locator("g.edge.catch .edge-label")).to_have_count(catches)
+        screenshot(
+            page, f"console-state-machine-200-states{'-catch-to-last' if catch_to_last else ''}"
+        )
 
     machine = flows.register(orchestrator, "console-events", flows.many_events(1700))
     execution_id = flows.start(orchestrator, machine, {"items": list(range(1700))})

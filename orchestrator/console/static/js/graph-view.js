@@ -102,7 +102,12 @@ export function renderGraph(container, layout, { onSelect } = {}) {
   }
   const edgeElements = [];
   for (const edge of layout.edges) {
-    const el = s("g", { class: `edge ${edge.kind}` }, s("path", { d: edgePath(edge.points), "marker-end": "url(#arrow)" }));
+    // A routed Catch edge (definition-graph.js, routeCatches) is straight lines drawn from its
+    // target back to its source: its arrowhead is at the start.
+    const path = edge.routed
+      ? s("path", { d: `M${edge.points.map((p) => `${p.x},${p.y}`).join(" L")}`, "marker-start": "url(#arrow)" })
+      : s("path", { d: edgePath(edge.points), "marker-end": "url(#arrow)" });
+    const el = s("g", { class: `edge ${edge.kind}` }, path);
     if (edge.label) {
       const lw = edge.width;
       el.append(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tests.chaos.flatness import MB, RSS, Point, Tolerance, judge, quarter
 
 DURATION = 400.0
 COUNTS = Tolerance(relative=0.5, absolute=2, settled=True)
 
 
-def _series(values: list[float], age: float | None = None) -> list[Point]:
+def _series(values: Sequence[float], age: float | None = None) -> list[Point]:
     """One sample every 10 s over the soak's 400 s (of one process when `age` is given)."""
     pid = None if age is None else 1
     return [Point(10.0 * i, value, age, pid) for i, value in enumerate(values)]

@@ -15,7 +15,8 @@ smaller than a warm one: comparing it with a warm one would hide growth (a resta
 quarter) or invent it (a restart in the second quarter, growing back to its steady size by the
 end). So a process's samples count only once it has lived `min_age` seconds: warm processes are
 compared with warm processes, whichever pid they have. Where a quarter holds no such sample
-(that service restarted late in it), the young samples are used and the verdict says so.
+(that service was down or restarting through it), the levels are not compared, and the verdict
+says so.
 
 That alone would let a restart hide a leak (a leaking process killed in the third quarter is
 back, warm but small, in the last one). So, moreover, each process lifetime that was warm for at
@@ -68,16 +69,28 @@ class Verdict:
 
 
 def quarter(
-    points: Sequence[Point], duration: float, index: int, min_age: float = 0.0
-) -> tuple[list[float], bool]:
+    points: Sequence[Point],
+    duration: float,
+    index: int,
+    min_age: float = 0.0,
+    faults: Sequence[tuple[float, float]] = (),
+) -> tuple[list[float], str]:
     """The values in quarter `index` (0..3) of [0, duration] from processes at least `min_age`
-    old; all of that quarter's values when none is that old. (values, young ones used?)."""
+    old, taken outside the `faults` windows ((from, to) seconds). (values, what was wanting):
+    all the warm values when every one was taken during a fault; none when no process was warm
+    (or nothing was sampled) in that quarter."""
     low, high = duration * index / 4, duration * (index + 1) / 4
     inside = [p for p in points if low <= p.t <= high]
-    old = [p.value for p in inside if p.age is None or p.age >= min_age]
-    if old or not inside:
-        return old, False
-    return [p.value for p in inside], True
+    warm = [p for p in inside if p.age is None or p.age >= min_age]
+    calm = [p.value for p in warm if not any(start <= p.t <= end for start, end in faults)]
+    if calm:
+        return calm, ""
+    if warm:
+        return [p.value for p in warm], "faults throughout a quarter"
+    return [], NO_WARM_PROCESS if inside else "no samples in a quarter"
+
+
+NO_WARM_PROCESS = "no warm process in a quarter: levels not compared"
 
 
 def judge(
@@ -86,37 +99,38 @@ def judge(
     duration: float,
     tolerance: Tolerance,
     min_age: float = 0.0,
+    faults: Sequence[tuple[float, float]] = (),
 ) -> Verdict:
-    """Flat or not; `points` may extend past `duration` (samples once the load has stopped)."""
+    """Flat or not; `points` may extend past `duration` (samples once the load has stopped).
+    Samples within `faults` (a fault and the drain after it) are left out of the medians where
+    the quarter has others: a backlog while a server is down is the fault's, not growth."""
     if not points:
         return Verdict(name, None, None, None, None, None, None, False, "no samples")
     ordered = sorted(points, key=lambda p: p.t)
     start, last = ordered[0].value, ordered[-1].value
     peak = max(p.value for p in ordered)
-    warm_values, warm_young = quarter(ordered, duration, 1, min_age)
-    end_values, end_young = quarter(ordered, duration, 3, min_age)
-    if not warm_values or not end_values:
-        which = "second" if not warm_values else "last"
-        return Verdict(
-            name, start, None, None, peak, last, None, False, f"no samples in the {which} quarter"
-        )
-    warm = statistics.median(warm_values)
-    end = statistics.median(end_values)
-    limit = tolerance.limit(warm)
-    notes = []
-    ok = end <= limit
-    if not ok:
-        notes.append("grew")
-    if tolerance.settled and last > limit:
-        ok = False
-        notes.append("did not come back down after the load")
+    warm_values, warm_note = quarter(ordered, duration, 1, min_age, faults)
+    end_values, end_note = quarter(ordered, duration, 3, min_age, faults)
+    notes = [note for note in dict.fromkeys((warm_note, end_note)) if note]
+    warm = end = limit = None
+    ok = True
+    if warm_values and end_values:
+        warm = statistics.median(warm_values)
+        end = statistics.median(end_values)
+        limit = tolerance.limit(warm)
+        if end > limit:
+            ok = False
+            notes.append("grew")
+        if tolerance.settled and last > limit:
+            ok = False
+            notes.append("did not come back down after the load")
+    elif NO_WARM_PROCESS not in notes:
+        ok = False  # nothing sampled: not a pass
     after_warm_up = [p for p in ordered if duration / 4 <= p.t <= duration]
     for pid, early, late in lifetimes(after_warm_up, duration / 4, min_age):
         if late > tolerance.limit(early):
             ok = False
             notes.append(f"pid {pid} grew from {early:.0f} to {late:.0f} within its lifetime")
-    if warm_young or end_young:
-        notes.append("young processes in a quarter")
     return Verdict(name, start, warm, end, peak, last, limit, ok, "; ".join(notes))
 
 

@@ -72,12 +72,28 @@ def test_a_process_restarted_in_the_second_quarter_is_compared_once_warm() -> No
     assert verdict.warm == 100 * MB
 
 
-def test_young_samples_are_used_where_a_quarter_has_no_other() -> None:
+def test_a_quarter_with_only_young_processes_compares_no_levels() -> None:
     points = [Point(10.0 * i, 100 * MB, 5.0, i) for i in range(41)]  # restarted every sample
-    values, young = quarter(points, DURATION, 3, min_age=30)
-    assert young and values == [100 * MB] * 11
+    values, note = quarter(points, DURATION, 3, min_age=30)
+    assert values == [] and "no warm process" in note
     verdict = judge("web", points, DURATION, RSS, min_age=30)
-    assert verdict.ok and "young" in verdict.note
+    assert verdict.ok and verdict.end is None and "no warm process" in verdict.note
+
+
+def test_a_backlog_during_faults_is_left_out_where_the_quarter_has_calm_samples() -> None:
+    values = [5.0] * 41
+    values[30:36] = [300.0] * 6  # RabbitMQ down from 300 s to 350 s, then drained
+    faults = [(295.0, 355.0)]
+    assert not judge("unacked", _series(values), DURATION, COUNTS).ok
+    verdict = judge("unacked", _series(values), DURATION, COUNTS, faults=faults)
+    assert verdict.ok and verdict.end == 5.0
+
+
+def test_a_quarter_all_under_faults_is_still_judged() -> None:
+    values = [5.0] * 30 + [300.0] * 11
+    verdict = judge("unacked", _series(values), DURATION, COUNTS, faults=[(295.0, 405.0)])
+    assert not verdict.ok
+    assert "faults throughout" in verdict.note
 
 
 def test_unacked_messages_trending_up_fail() -> None:

@@ -89,6 +89,7 @@ def running_system(
     log_dir: Path,
     say: Callable[[str], None],
     shared: infra.Servers | None = None,
+    start_timeout: float = 60.0,
 ) -> Iterator[tuple[Stack, ServerControl]]:
     """The five processes, started, on a fresh database and vhost of servers as `servers_kind`
     says (SERVER_CHOICES; `shared` ones when given), and what stops and breaks those servers;
@@ -111,7 +112,7 @@ def running_system(
         if cluster is not None:
             control.ha = HaFaults(cluster, control.vhost)
         try:
-            stack.start()
+            stack.start(start_timeout)
             yield stack, control
         finally:
             stack.stop()

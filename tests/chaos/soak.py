@@ -468,7 +468,8 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM stops the soak as Ctrl-C does: the processes and the private servers are stopped
     # and removed, not left running.
     signal.signal(signal.SIGTERM, _interrupt)
-    with running_system("private", log_dir, say) as (stack, control):
+    # A long start allowed: on a busy machine five processes importing at once take a while.
+    with running_system("private", log_dir, say, start_timeout=180) as (stack, control):
         result = asyncio.run(Soak(soak, chaos, stack, control, say).soak_run())
     result_path = log_dir / "soak.json"
     result_path.write_text(json.dumps(result, indent=1))

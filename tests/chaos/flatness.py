@@ -4,9 +4,10 @@ Pure arithmetic over (time, value) points, so that it can be tested with made-up
 
 A series is judged by two medians: over the second quarter of the soak (the *warm* level: the
 first quarter is warm-up, caches and pools filling) and over the last quarter (the *end* level).
-It is flat when end <= warm + max(relative * warm, absolute). A median, not a maximum, so that a
-fault's spike (a backlog while RabbitMQ is down, a process freshly restarted) does not decide
-the verdict; a leak moves the median. Series whose work must drain (unacked messages,
+It is flat when end <= warm + max(relative * warm, absolute) (connection counts: the highest
+calm level of the first half stands for warm, see Tolerance.baseline). A median, not a maximum,
+so that a fault's spike (a backlog while RabbitMQ is down, a process freshly restarted) does
+not decide the verdict; a leak moves the median. Series whose work must drain (unacked messages,
 connections) must moreover come back under that limit once the load has stopped and the orders
 have ended (`settled`).
 
@@ -47,6 +48,11 @@ class Tolerance:
     relative: float  # of the warm level
     absolute: float  # in the series' unit; whichever allows more
     settled: bool = False  # must also be back under the limit after the load (the last point)
+    # median: the warm level is the second quarter's median. highest: the highest level of the
+    # first half, for connection counts: pools hold up to their size and, after a fault that
+    # closed them, fill again only as the load asks, so a calm level may be any up to the
+    # highest; a leak is a level above any seen before.
+    baseline: str = "median"
 
     def limit(self, warm: float) -> float:
         return warm + max(self.relative * warm, self.absolute)
@@ -74,23 +80,47 @@ def quarter(
     index: int,
     min_age: float = 0.0,
     faults: Sequence[tuple[float, float]] = (),
+    span: int = 1,
 ) -> tuple[list[float], str]:
-    """The values in quarter `index` (0..3) of [0, duration] from processes at least `min_age`
-    old, taken outside the `faults` windows ((from, to) seconds). (values, what was wanting):
-    all the warm values when every one was taken during a fault; none when no process was warm
-    (or nothing was sampled) in that quarter."""
-    low, high = duration * index / 4, duration * (index + 1) / 4
+    """The values in quarter `index` (0..3) of [0, duration] (and the `span` - 1 after it) from
+    processes at least `min_age` old, taken outside the `faults` windows ((from, to) seconds).
+    (values, what was wanting): all the warm values when every one was taken during a fault;
+    none when no process was warm (or nothing was sampled) in that quarter."""
+    low, high = duration * index / 4, duration * (index + span) / 4
     inside = [p for p in points if low <= p.t <= high]
     warm = [p for p in inside if p.age is None or p.age >= min_age]
     calm = [p.value for p in warm if not any(start <= p.t <= end for start, end in faults)]
     if calm:
         return calm, ""
     if warm:
-        return [p.value for p in warm], "faults throughout a quarter"
-    return [], NO_WARM_PROCESS if inside else "no samples in a quarter"
+        return [p.value for p in warm], FAULTS_THROUGHOUT
+    return [], NO_WARM_PROCESS if inside else NO_SAMPLES
 
 
 NO_WARM_PROCESS = "no warm process in a quarter: levels not compared"
+FAULTS_THROUGHOUT = "faults throughout a quarter"
+NO_SAMPLES = "no samples in a quarter"
+
+
+def level(
+    points: Sequence[Point],
+    duration: float,
+    index: int,
+    min_age: float,
+    faults: Sequence[tuple[float, float]],
+) -> tuple[list[float], str]:
+    """quarter(), but where faults filled quarter `index` or nothing was sampled in it (a
+    fault, with a server slow to come back, can outlast a short soak's quarter), its calm
+    samples together with the third quarter's: the second quarter widened forward, the last
+    one backward."""
+    values, note = quarter(points, duration, index, min_age, faults)
+    if note not in (FAULTS_THROUGHOUT, NO_SAMPLES):
+        return values, note
+    wide, wide_note = quarter(points, duration, 1 if index == 1 else 2, min_age, faults, span=2)
+    if wide_note:
+        return values, note
+    why = "faults throughout it" if note == FAULTS_THROUGHOUT else "no samples in it"
+    return wide, f"quarter {index + 1} widened to the third ({why})"
 
 
 def judge(
@@ -109,8 +139,12 @@ def judge(
     ordered = sorted(points, key=lambda p: p.t)
     start, last = ordered[0].value, ordered[-1].value
     peak = max(p.value for p in ordered)
-    warm_values, warm_note = quarter(ordered, duration, 1, min_age, faults)
-    end_values, end_note = quarter(ordered, duration, 3, min_age, faults)
+    if tolerance.baseline == "highest":
+        warm_values, warm_note = quarter(ordered, duration, 0, min_age, faults, span=2)
+        warm_values = warm_values and [max(warm_values)]
+    else:
+        warm_values, warm_note = level(ordered, duration, 1, min_age, faults)
+    end_values, end_note = level(ordered, duration, 3, min_age, faults)
     notes = [note for note in dict.fromkeys((warm_note, end_note)) if note]
     warm = end = limit = None
     ok = True

@@ -90,8 +90,8 @@ def test_a_backlog_during_faults_is_left_out_where_the_quarter_has_calm_samples(
 
 
 def test_a_quarter_all_under_faults_is_still_judged() -> None:
-    values = [5.0] * 30 + [300.0] * 11
-    verdict = judge("unacked", _series(values), DURATION, COUNTS, faults=[(295.0, 405.0)])
+    values = [5.0] * 20 + [300.0] * 21
+    verdict = judge("unacked", _series(values), DURATION, COUNTS, faults=[(195.0, 405.0)])
     assert not verdict.ok
     assert "faults throughout" in verdict.note
 
@@ -121,3 +121,28 @@ def test_no_samples_is_a_failure_not_a_pass() -> None:
     only_early = _series([5.0] * 5)  # nothing after 40 s
     verdict = judge("pg connections", only_early, DURATION, COUNTS)
     assert not verdict.ok and "quarter" in verdict.note
+
+
+def test_a_quarter_all_under_faults_widens_to_the_third_where_that_is_calm() -> None:
+    values = [5.0] * 30 + [300.0] * 11 + [0.0]  # then drained, once the load is over
+    verdict = judge("unacked", _series(values), DURATION, COUNTS, faults=[(295.0, 405.0)])
+    assert verdict.ok and verdict.end == 5.0
+    assert "widened" in verdict.note
+
+
+POOLS = Tolerance(relative=0.25, absolute=4, settled=True, baseline="highest")
+
+
+def test_pools_refilling_after_a_fault_are_not_growth() -> None:
+    # 33 sessions, 20 after a fault closed them (refilled as the load asks), 33 again.
+    values = [33.0] * 8 + [20.0] * 12 + [33.0] * 21
+    assert not judge(
+        "postgres connections", _series(values), DURATION, POOLS.__class__(0.25, 4, settled=True)
+    ).ok
+    verdict = judge("postgres connections", _series(values), DURATION, POOLS)
+    assert verdict.ok and verdict.warm == 33.0
+
+
+def test_sessions_leaking_past_any_level_seen_before_fail() -> None:
+    values = [33.0] * 20 + [33.0 + i for i in range(21)]
+    assert not judge("postgres connections", _series(values), DURATION, POOLS).ok

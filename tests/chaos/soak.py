@@ -74,7 +74,9 @@ class SoakSettings:
     seed: int = 0
     down_seconds: float = 3.0
     settle_seconds: float = 300.0
-    min_age: float = 30.0  # seconds a process lives before its RSS counts (flatness.py)
+    # Seconds a process lives before its RSS counts (flatness.py): a fresh orchestrator under
+    # load still grows by ~10 MB (caches) over its first minute or two; 30 s was too short.
+    min_age: float = 120.0
 
 
 def fault_cycle(run: ChaosRun) -> list[tuple[str, Callable[[], None]]]:
@@ -441,6 +443,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=float, default=10.0, help="seconds between samples")
     parser.add_argument("--down", type=float, default=3.0, help="seconds a server stays down")
     parser.add_argument("--settle", type=float, default=300.0, help="seconds orders may take")
+    parser.add_argument(
+        "--process-warm-up", type=float, default=120.0, help="seconds before a process's RSS counts"
+    )
     parser.add_argument("--log-dir", type=Path, help="where the logs and soak.json go")
     args = parser.parse_args(argv)
     soak = SoakSettings(
@@ -452,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         down_seconds=args.down,
         settle_seconds=args.settle,
+        min_age=args.process_warm_up,
     )
     chaos = Settings(
         rate=args.rate or 1.0,

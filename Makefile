@@ -93,3 +93,12 @@ ha: install
 
 chaos-ha: install
 	$(BIN)/python -m tests.chaos --ha --orders $(ORDERS) $(CHAOS_ARGS)
+
+# make soak [SOAK_MINUTES=30] [SOAK_ARGS="--seed 7 --rate 20"]: the soak (tests/chaos/soak.py) on
+# a private Postgres and RabbitMQ node: half the measured peak rate, a fault a minute, memory,
+# messages and connections sampled; exits non-zero on any violation or growth.
+SOAK_MINUTES ?= 30
+SOAK_ARGS ?=
+.PHONY: soak
+soak: install
+	$(BIN)/python -m tests.chaos.soak --minutes $(SOAK_MINUTES) $(SOAK_ARGS)

@@ -136,14 +136,15 @@ class Stack:
         """What a client of the services' protected APIs sends."""
         return {"Authorization": f"Bearer {self.api_token}"}
 
-    def start(self) -> None:
+    def start(self, timeout: float = 60.0) -> None:
+        """Start every process and wait until each is healthy (`timeout` seconds apiece)."""
         # The orchestrator first: it declares the result queue the services reply to.
         for package in SERVICES:
             self.services[package].start()
             if package == "orchestrator":
-                self.services[package].wait_healthy()
+                self.services[package].wait_healthy(timeout)
         for service in self.services.values():
-            service.wait_healthy()
+            service.wait_healthy(timeout)
 
     def stop(self) -> None:
         for service in self.services.values():

@@ -78,6 +78,14 @@ class Disruptor:
         self._did("Postgres restarted" if restarted else "Postgres connections dropped", detail)
         self.check_recovered("Postgres restart")
 
+    def drop_connections(self) -> None:
+        """Close every RabbitMQ connection and terminate every Postgres session of the run, the
+        servers staying up: each process must reconnect by itself."""
+        self.control.drop_rabbitmq_connections()
+        self.control.drop_postgres_connections()
+        self._did("connections dropped", "RabbitMQ and Postgres, servers up")
+        self.check_recovered("connections dropped")
+
     def kill_rabbitmq_leader(self) -> None:
         """kill -9 the RabbitMQ node that leads the queues (chaos-ha), then start it again."""
         self._did("RabbitMQ leader node killed", self._ha().kill_rabbitmq_leader(self.down_seconds))

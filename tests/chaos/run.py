@@ -9,7 +9,7 @@ import json
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,10 +79,25 @@ def run(
 ) -> Report:
     """Everything, from a fresh database and vhost to the report. On a private Postgres and
     RabbitMQ node started for the run, unless `shared` servers are given (never stopped)."""
+    with running_system(settings.servers, log_dir, say, shared) as (stack, control):
+        return asyncio.run(ChaosRun(settings, stack, control, say).go())
+
+
+@contextlib.contextmanager
+def running_system(
+    servers_kind: str,
+    log_dir: Path,
+    say: Callable[[str], None],
+    shared: infra.Servers | None = None,
+    start_timeout: float = 60.0,
+) -> Iterator[tuple[Stack, ServerControl]]:
+    """The five processes, started, on a fresh database and vhost of servers as `servers_kind`
+    says (SERVER_CHOICES; `shared` ones when given), and what stops and breaks those servers;
+    all stopped and removed afterwards. The chaos run's and the soak's (tests/chaos/soak.py)."""
     with contextlib.ExitStack() as exits:
         private = cluster = None
         servers = shared
-        if servers is None and settings.servers == "ha":
+        if servers is None and servers_kind == "ha":
             cluster = exits.enter_context(ha_cluster(say=say))
             servers = cluster.servers
         elif servers is None:
@@ -97,8 +112,8 @@ def run(
         if cluster is not None:
             control.ha = HaFaults(cluster, control.vhost)
         try:
-            stack.start()
-            return asyncio.run(ChaosRun(settings, stack, control, say).go())
+            stack.start(start_timeout)
+            yield stack, control
         finally:
             stack.stop()
 

@@ -53,7 +53,7 @@ class ServerControl:
         """Stop the private RabbitMQ node for `down_seconds`, then start it; on a shared one,
         drop this run's connections. (restarted?, what was done)."""
         if self.private is None:
-            self._ctl("close_all_connections", "--vhost", self.vhost, "chaos")
+            self.drop_rabbitmq_connections()
             return False, "connections dropped: the server is shared, never restarted"
         started = time.monotonic()
         self.stop_rabbitmq()
@@ -67,7 +67,7 @@ class ServerControl:
         """Stop the private Postgres for `down_seconds`, then start it; on a shared one,
         terminate this run's connections. (restarted?, what was done)."""
         if self.private is None:
-            asyncio.run(self._terminate_backends())
+            self.drop_postgres_connections()
             return False, "connections terminated: the server is shared, never restarted"
         started = time.monotonic()
         self.stop_postgres()
@@ -76,6 +76,14 @@ class ServerControl:
         finally:
             self.start_postgres()
         return True, f"down {time.monotonic() - started:.1f}s"
+
+    def drop_rabbitmq_connections(self) -> None:
+        """Close every connection to this run's vhost (the server stays up)."""
+        self._ctl("close_all_connections", "--vhost", self.vhost, "chaos")
+
+    def drop_postgres_connections(self) -> None:
+        """Terminate every session on this run's database (the server stays up)."""
+        asyncio.run(self._terminate_backends())
 
     def stop_rabbitmq(self) -> None:
         self._private().rabbitmq.stop()
@@ -117,6 +125,29 @@ class ServerControl:
             name, messages, consumers = line.split("\t")
             found[name] = (int(messages), int(consumers))
         return found
+
+    def queue_depths(self) -> dict[str, tuple[int, int]]:
+        """Every queue of this run's vhost: name -> (ready, unacknowledged) messages."""
+        listed = self._ctl(
+            "list_queues", "-p", self.vhost, "--no-table-headers", "--quiet",
+            "name", "messages_ready", "messages_unacknowledged",
+        )  # fmt: skip
+        found = {}
+        for line in listed.splitlines():
+            name, ready, unacked = line.split("\t")
+            found[name] = (int(ready), int(unacked))
+        return found
+
+    def connections(self) -> tuple[int, int]:
+        """(connections, channels) open on this run's vhost."""
+        listed = self._ctl("list_connections", "--no-table-headers", "--quiet", "vhost", "channels")
+        connections = channels = 0
+        for line in listed.splitlines():
+            vhost, count = line.split("\t")
+            if vhost == self.vhost:
+                connections += 1
+                channels += int(count)
+        return connections, channels
 
     def _ctl(self, *args: str) -> str:
         done = subprocess.run(

@@ -24,6 +24,18 @@ class _Connection(asyncpg.Connection):
         # trip per transaction for session state this code never sets.
         return ""
 
+    async def _execute(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super()._execute(*args, **kwargs)
+        except asyncpg.InternalClientError:
+            # asyncpg can leave a connection's protocol stuck mid-operation when the server goes
+            # away at the wrong moment (MagicStack/asyncpg#784, #1069): every later query on it
+            # fails with "cannot switch to state 12; another operation (2) is in progress", and
+            # with no reset query (above) the pool would hand it out again forever. Closing it
+            # makes the pool open a fresh one; the caller retries (servicekit.transient).
+            self.terminate()
+            raise
+
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
     # JSONB in and out as Python values (arrays of jsonb follow the element codec).

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterator
 
 from aiormq.exceptions import ChannelInvalidStateError
-from asyncpg.exceptions import TargetServerAttributeNotMatched
+from asyncpg.exceptions import InterfaceError, InternalClientError, TargetServerAttributeNotMatched
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -40,6 +40,15 @@ def is_transient(exc: BaseException) -> bool:
             error, ChannelInvalidStateError | PoolTimeout | TargetServerAttributeNotMatched
         ):
             return True
+        # A connection whose protocol asyncpg left mid-operation (servicekit.pg closes it, and
+        # the retry gets a fresh one).
+        if isinstance(error, InternalClientError):
+            return True
+        # asyncpg raising while it handles a fault, as a transaction's rollback on a connection
+        # the server closed does ("the underlying connection is closed"): the fault it handled
+        # is what counts.
+        if isinstance(error, InterfaceError) and error.__context__ is not None:
+            return is_transient(error.__context__)
         if isinstance(error, DBAPIError) and error.connection_invalidated:
             return True
         sqlstate = getattr(error, "sqlstate", None)

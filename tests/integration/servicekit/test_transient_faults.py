@@ -13,6 +13,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from sqlalchemy.exc import DBAPIError
 
 from servicekit.amqp import Broker
+from servicekit.pg import open_pool
 from servicekit.transient import is_transient
 
 pytestmark = pytest.mark.integration
@@ -76,3 +77,47 @@ def test_what_counts_as_transient() -> None:
             raise KeyError("a bug while handling it") from None
     except KeyError as bug:
         assert not is_transient(bug)
+
+
+def test_asyncpg_errors_raised_while_it_handles_a_fault_count_as_that_fault() -> None:
+    # A connection whose protocol asyncpg left mid-operation (servicekit.pg closes it).
+    assert is_transient(asyncpg.exceptions.InternalClientError("cannot switch to state 12"))
+    # A transaction's rollback on a connection the server closed raises InterfaceError while
+    # the driver handles the real fault.
+    closed = asyncpg.exceptions.InterfaceError("the underlying connection is closed")
+    closed.__context__ = asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed")
+    assert is_transient(closed)
+    misuse = asyncpg.exceptions.InterfaceError("another operation is in progress")
+    assert not is_transient(misuse)
+    misuse.__context__ = ValueError("a bug")
+    assert not is_transient(misuse)
+
+
+async def test_a_connection_left_mid_operation_is_replaced_not_reused(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """asyncpg#784/#1069: a connection whose protocol is stuck fails every query with
+    InternalClientError; the pool must not hand it out again."""
+    pool = await open_pool(database_url, size=1)
+    try:
+        async with pool.acquire() as connection:
+            first_pid = await connection.fetchval("SELECT pg_backend_pid()")
+        real_execute = asyncpg.Connection._execute
+        stuck = asyncpg.exceptions.InternalClientError(
+            "cannot switch to state 12; another operation (2) is in progress"
+        )
+
+        async def fails_once(self: asyncpg.Connection, *args: object, **kwargs: object) -> object:
+            monkeypatch.setattr(asyncpg.Connection, "_execute", real_execute)
+            raise stuck
+
+        monkeypatch.setattr(asyncpg.Connection, "_execute", fails_once)
+        with pytest.raises(asyncpg.exceptions.InternalClientError) as raised:
+            async with pool.acquire() as connection:
+                await connection.fetchval("SELECT 1")
+        assert is_transient(raised.value)
+        async with pool.acquire() as connection:
+            assert await connection.fetchval("SELECT 1") == 1
+            assert await connection.fetchval("SELECT pg_backend_pid()") != first_pid
+    finally:
+        await pool.close()

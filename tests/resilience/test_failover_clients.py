@@ -86,10 +86,12 @@ async def test_a_broker_goes_on_consuming_on_the_other_node(
         assert first_node == f"127.0.0.1:{servers_up.rabbitmq.port}"
         await asyncio.to_thread(servers_up.rabbitmq.stop)
         await _until(lambda: broker.node not in (None, first_node), "on the other node", 30)
-        # The robust channel declared the queue again on the node it reconnected to, and its
-        # consumer with it.
-        await broker.publish(queue, {"node": "second"})
-        assert await asyncio.wait_for(got.get(), timeout=10) == b'{"node": "second"}'
+        # The robust channel declares the queue again on the node it reconnected to, and its
+        # consumer with it, a moment after the connection is up: a message published before the
+        # queue is there is unroutable and dropped, so publish again until one is consumed.
+        assert await _consumed_after_publishing(broker, queue, got, {"node": "second"}, 30) == (
+            b'{"node": "second"}'
+        )
     finally:
         await broker.close()
 
@@ -176,6 +178,20 @@ async def test_pool_and_engine_skip_the_standby_and_follow_a_failover(pair: Pair
 
 def _promote(server: PrivatePostgres) -> None:
     server._run(str(postgres_bin() / "pg_ctl"), "-D", str(server.data), "-w", "promote")
+
+
+async def _consumed_after_publishing(
+    broker: Broker, queue: str, got: asyncio.Queue[bytes], body: dict[str, str], timeout: float
+) -> bytes:
+    """Publish `body` every second until the consumer receives a message (within `timeout`)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        await broker.publish(queue, body)
+        try:
+            return await asyncio.wait_for(got.get(), timeout=1)
+        except TimeoutError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
 
 
 async def _first_success(call: Callable[[], Awaitable[T]], attempts: int = 20) -> T:

@@ -6,7 +6,7 @@ by its keeper (`pg_autoctl run`), which starts its Postgres and follows the moni
 second node is made a standby of the first by pg_basebackup; the primary commits synchronously
 (`synchronous_standby_names = 'ANY 1 (...)'`) while its standby is up. When the primary's
 machine dies the monitor promotes the standby (after 4 s without news of the primary, then 10 s
-in which a live old primary cut off from it would have demoted itself: see MONITOR_SETTINGS);
+in which a live old primary cut off from it would have demoted itself: see FAILOVER_SETTINGS);
 started again, the old primary's keeper rewinds it (after our crash recovery: see
 Keeper._finish_crash_recovery) and it rejoins as the standby.
 
@@ -37,42 +37,13 @@ INSTALL = (
 )
 START_SECONDS = 120.0
 
-# How fast a dead primary is replaced, and why two primaries cannot take writes at once.
-# pg_auto_failover's defaults (20 s to call a silent primary unhealthy, then 30 s for it to demote
-# itself) cost ~51 s of write outage; these cost ~15 s. Keepers report to the monitor every
-# second. The monitor calls a primary unhealthy once its keeper has been silent for
-# node_considered_unhealthy_timeout AND its Postgres fails the health check; it then promotes the
-# standby in steps: standby to prepare_promotion, then (primary assigned demote_timeout) standby
-# to stop_replication, then, primary_demote_timeout later, standby to wait_primary: writes.
-# A primary that is alive but cut off demotes itself (stops Postgres) once it has reached
-# neither the monitor nor a standby (an entry in pg_stat_replication) for
-# network_partition_timeout: its keeper notices within ~4 s more (two 2 s connect attempts to
-# the monitor per loop) and stops Postgres in ~1-2 s. Cut off from the monitor only, it still
-# sees its standby until the standby is promoted (at the demote_timeout assignment): it is down
-# by 1 + 2 + ~6 = ~9 s after that, within primary_demote_timeout (10 s). Cut off from both, its
-# walsender outlives the lost standby by up to wal_sender_timeout: down by 5 + 2 + ~6 = ~13 s
-# after its last report, before the monitor can open writes (4 s + a promotion step + 10 s).
-# And even then the old primary cannot acknowledge a commit: it commits synchronously and its
-# standby no longer streams from it.
-MONITOR_SETTINGS = {
-    # A check every 2 s, a 2 s connect timeout, one retry 1 s later: Postgres that refuses
-    # connections is marked bad within ~3 s, one that does not answer within ~7 s. A bad health
-    # check alone changes nothing while the keeper reports.
-    "pgautofailover.health_check_period": "2000",
-    "pgautofailover.health_check_timeout": "2000",
-    "pgautofailover.health_check_max_retries": "1",
-    "pgautofailover.health_check_retry_delay": "1000",
-    # 4 missed reports (and a failed health check): the failover starts.
-    "pgautofailover.node_considered_unhealthy_timeout": "4000",
-    # Longer than a cut-off primary takes to stop itself (network_partition_timeout + ~7 s).
-    "pgautofailover.primary_demote_timeout": "10000",
-}
-# pg_autoctl's own setting on each data node (seconds): shorter than primary_demote_timeout with
-# the keeper's slack; it only acts on a node in the primary state (the standby connected).
+# The failover timing, shared with docker-compose.ha.yml: the monitor's settings and the data
+# nodes' are the files deploy/pg_auto_failover/start.sh includes (monitor.conf says why the values
+# keep two primaries from taking writes at once), appended here to each postgresql.conf.
+FAILOVER_SETTINGS = Path(__file__).parents[1] / "deploy" / "pg_auto_failover"
+# pg_autoctl's own setting on each data node (seconds), as start.sh sets it: a primary cut off
+# from the monitor and its standby stops itself this soon, within primary_demote_timeout.
 NETWORK_PARTITION_TIMEOUT = "2"
-# How long a walsender outlives a standby that went silent (pg_autoctl sets 30 s): it bounds how
-# long a primary cut off from everything believes it still has a standby.
-WAL_SENDER_TIMEOUT = "5s"
 
 
 def check_installed() -> None:
@@ -218,11 +189,10 @@ class PostgresCluster:
             "PGHOST": str(base),
         }
 
-        def keeper(name: str) -> Keeper:
-            return Keeper(name, base / name, free_port(), env, base / f"{name}.log")
+        def keeper(name: str, data_node: bool = True) -> Keeper:
+            return Keeper(name, base / name, free_port(), env, base / f"{name}.log", data_node)
 
-        monitor = keeper("monitor")
-        monitor.data_node = False
+        monitor = keeper("monitor", data_node=False)
         return cls(base, monitor, [keeper("node1"), keeper("node2")], database)
 
     @property
@@ -247,7 +217,7 @@ class PostgresCluster:
             "config", "set", "--pgdata", str(m.pgdata), "postgresql.listen_addresses", "127.0.0.1"
         )
         with (m.pgdata / "postgresql.conf").open("a") as conf:  # after pg_autoctl's include
-            conf.writelines(f"{name} = {value}\n" for name, value in MONITOR_SETTINGS.items())
+            conf.write((FAILOVER_SETTINGS / "monitor.conf").read_text())
         m.run()
         for number, node in enumerate(self.nodes):
             if number == 0:
@@ -317,10 +287,9 @@ def _initdb(node: Keeper) -> None:
         # A stack under chaos holds ~60 connections; fsync adds nothing on one machine whose
         # kernel does not crash (a node dies as a process, the page cache stays). Full page
         # writes stay on: pg_rewind, which turns an old primary into a standby, needs them.
-        # Below pg_autoctl's include, so it overrides pg_autoctl's wal_sender_timeout.
-        conf.write(
-            f"max_connections = 200\nfsync = off\nwal_sender_timeout = '{WAL_SENDER_TIMEOUT}'\n"
-        )
+        conf.write("max_connections = 200\nfsync = off\n")
+        # Below pg_autoctl's include, so that it overrides pg_autoctl's wal_sender_timeout.
+        conf.write((FAILOVER_SETTINGS / "node.conf").read_text())
 
 
 def _env_args(env: dict[str, str]) -> list[str]:

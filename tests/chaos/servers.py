@@ -116,26 +116,21 @@ class ServerControl:
 
     def queues(self) -> dict[str, tuple[int, int]]:
         """Every queue of this run's vhost: name -> (messages, consumers)."""
-        listed = self._ctl(
-            "list_queues", "-p", self.vhost, "--no-table-headers", "--quiet",
-            "name", "messages", "consumers",
-        )  # fmt: skip
-        found = {}
-        for line in listed.splitlines():
-            name, messages, consumers = line.split("\t")
-            found[name] = (int(messages), int(consumers))
-        return found
+        return self._list_queues("messages", "consumers")
 
     def queue_depths(self) -> dict[str, tuple[int, int]]:
         """Every queue of this run's vhost: name -> (ready, unacknowledged) messages."""
+        return self._list_queues("messages_ready", "messages_unacknowledged")
+
+    def _list_queues(self, first: str, second: str) -> dict[str, tuple[int, int]]:
+        """name -> (first, second), two of rabbitmqctl's numeric queue columns."""
         listed = self._ctl(
-            "list_queues", "-p", self.vhost, "--no-table-headers", "--quiet",
-            "name", "messages_ready", "messages_unacknowledged",
-        )  # fmt: skip
+            "list_queues", "-p", self.vhost, "--no-table-headers", "--quiet", "name", first, second
+        )
         found = {}
         for line in listed.splitlines():
-            name, ready, unacked = line.split("\t")
-            found[name] = (int(ready), int(unacked))
+            name, a, b = line.split("\t")
+            found[name] = (int(a), int(b))
         return found
 
     def connections(self) -> tuple[int, int]:

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 import httpx
@@ -61,6 +61,12 @@ COUNT_TOLERANCES = {
 }
 
 DRAIN_SECONDS = 20.0
+
+
+class DatabaseFigures(NamedTuple):
+    sessions: int  # on the run's database, but the one asking
+    running: int  # executions of the order flow
+    ended: int
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,6 @@ class Soak(ChaosRun):
         self.faults: list[dict[str, Any]] = []
         self.faulting = False
         self.load_started = 0.0
-        self.last_figures = ""
         self.skus: list[str] = []
 
     # ---- the whole soak ----------------------------------------------------------------------
@@ -127,7 +132,7 @@ class Soak(ChaosRun):
                 self.peak = await self._measure_peak(http)
                 self.rate = self.peak / 2
                 self.say(f"peak {self.peak:.1f} orders/s: the soak places {self.rate:.1f}/s")
-            await self._wait_running(0, 60)
+            await self._wait_running(0, 60, "before the load")
             self.load_started = time.monotonic()
             background = [
                 asyncio.create_task(self._sample_forever()),
@@ -138,7 +143,7 @@ class Soak(ChaosRun):
             await faults
             self.report.violations.extend(self.disruptor.violations)
             self.say("load over; waiting for every order to end")
-            ended_in = await self._wait_running(0, s.settle_seconds)
+            ended_in = await self._wait_running(0, s.settle_seconds, "after the load")
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
@@ -185,9 +190,9 @@ class Soak(ChaosRun):
         started = time.monotonic()
         ramp = min(5.0, self.soak.peak_seconds / 4)
         first: tuple[float, int] | None = None
-        ended = base = await self._ended()
+        ended = base = (await self._database_figures()).ended
         while time.monotonic() - started < self.soak.peak_seconds:
-            ended = await self._ended()
+            ended = (await self._database_figures()).ended
             if first is None and time.monotonic() - started >= ramp:
                 first = (time.monotonic(), ended)
             for _ in range(in_flight - (len(self.placed) + len(tasks) - (ended - base))):
@@ -296,7 +301,7 @@ class Soak(ChaosRun):
         depths, connections, postgres = await asyncio.gather(
             asyncio.to_thread(self.control.queue_depths),
             asyncio.to_thread(self.control.connections),
-            self._postgres_figures(),
+            self._database_figures(),
             return_exceptions=True,
         )
         # A probe that failed (its server down for a fault) gives no sample.
@@ -307,51 +312,39 @@ class Soak(ChaosRun):
             figures["rabbitmq unacked"] = sum(unacked for _, unacked in live.values())
         if isinstance(connections, tuple):
             figures["rabbitmq connections"], figures["rabbitmq channels"] = connections
-        if isinstance(postgres, tuple):
-            figures["postgres connections"], figures["executions running"] = postgres
+        if isinstance(postgres, DatabaseFigures):
+            figures["postgres connections"] = postgres.sessions
+            figures["executions running"] = postgres.running
         for name, value in figures.items():
             self._add(name, Point(t, float(value)))
         self._progress_line(t, figures)
 
-    async def _postgres_figures(self) -> tuple[int, int]:
-        """(sessions on the run's database but this one, running executions)."""
+    async def _database_figures(self) -> DatabaseFigures:
+        """The run database's sessions (but this one) and its executions, in one round trip."""
         connection = await asyncpg.connect(self.control.database_url, timeout=5)
         try:
-            sessions = await connection.fetchval(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            running = await connection.fetchval(
-                "SELECT count(*) FROM orchestrator.executions"
-                " WHERE state_machine_name = $1 AND status = 'RUNNING'",
+            record = await connection.fetchrow(
+                "SELECT (SELECT count(*) FROM pg_stat_activity"
+                "        WHERE datname = current_database() AND pid <> pg_backend_pid()),"
+                " count(*) FILTER (WHERE status = 'RUNNING'),"
+                " count(*) FILTER (WHERE status <> 'RUNNING')"
+                " FROM orchestrator.executions WHERE state_machine_name = $1",
                 MACHINE,
             )
         finally:
             await connection.close()
-        return int(sessions), int(running)
+        assert record is not None
+        return DatabaseFigures(*(int(value) for value in record))
 
-    async def _ended(self) -> int:
-        connection = await asyncpg.connect(self.control.database_url, timeout=5)
-        try:
-            return int(
-                await connection.fetchval(
-                    "SELECT count(*) FROM orchestrator.executions"
-                    " WHERE state_machine_name = $1 AND status <> 'RUNNING'",
-                    MACHINE,
-                )
-            )
-        finally:
-            await connection.close()
-
-    async def _wait_running(self, at_most: int, timeout: float) -> float | None:
+    async def _wait_running(self, at_most: int, timeout: float, when: str) -> float | None:
         """Seconds until at most `at_most` executions run (None: not within `timeout`)."""
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             with contextlib.suppress(OSError, asyncpg.PostgresError, asyncio.TimeoutError):
-                if (await self._postgres_figures())[1] <= at_most:
+                if (await self._database_figures()).running <= at_most:
                     return time.monotonic() - started
             await asyncio.sleep(1)
-        self.report.violations.append(f"executions still running {timeout:.0f}s after the load")
+        self.report.violations.append(f"executions still running {timeout:.0f}s {when}")
         return None
 
     def _add(self, name: str, point: Point) -> None:

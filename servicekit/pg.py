@@ -11,11 +11,14 @@ through SQLAlchemy, a service's command transaction cost 2.9 ms of CPU; on this 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import asyncpg
 
 from servicekit import pg_url
+
+T = TypeVar("T")
 
 
 class _Connection(asyncpg.Connection):
@@ -24,16 +27,26 @@ class _Connection(asyncpg.Connection):
         # trip per transaction for session state this code never sets.
         return ""
 
+    # asyncpg can leave a connection's protocol stuck mid-operation when the server goes away at
+    # the wrong moment (MagicStack/asyncpg#784, #1069): every later query on it fails with
+    # "cannot switch to state 12; another operation (2) is in progress", and with no reset query
+    # (above) the pool would hand it out again forever. Both ways a query goes are watched: the
+    # extended protocol (_execute: fetch, fetchrow, execute with arguments) and the simple one
+    # (execute without: BEGIN, COMMIT). Closing the connection makes the pool open a fresh one;
+    # the caller retries (servicekit.transient counts the error as transient).
+
     async def _execute(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._closed_if_stuck(super()._execute(*args, **kwargs))
+
+    async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
+        return await self._closed_if_stuck(super().execute(query, *args, timeout=timeout))
+
+    async def _closed_if_stuck(self, operation: Awaitable[T]) -> T:
         try:
-            return await super()._execute(*args, **kwargs)
+            return await operation
         except asyncpg.InternalClientError:
-            # asyncpg can leave a connection's protocol stuck mid-operation when the server goes
-            # away at the wrong moment (MagicStack/asyncpg#784, #1069): every later query on it
-            # fails with "cannot switch to state 12; another operation (2) is in progress", and
-            # with no reset query (above) the pool would hand it out again forever. Closing it
-            # makes the pool open a fresh one; the caller retries (servicekit.transient).
-            self.terminate()
+            if not self.is_closed():
+                self.terminate()
             raise
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 import pytest
@@ -93,28 +93,43 @@ def test_asyncpg_errors_raised_while_it_handles_a_fault_count_as_that_fault() ->
     assert not is_transient(misuse)
 
 
+async def _select_one(connection: asyncpg.Connection) -> None:
+    await connection.fetchval("SELECT 1")  # Connection._execute: the extended protocol
+
+
+async def _in_a_transaction(connection: asyncpg.Connection) -> None:
+    async with connection.transaction():  # BEGIN: Connection.execute, the simple protocol
+        await connection.fetchval("SELECT 1")
+
+
+@pytest.mark.parametrize(
+    ("stuck_method", "use"), [("_execute", _select_one), ("execute", _in_a_transaction)]
+)
 async def test_a_connection_left_mid_operation_is_replaced_not_reused(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    stuck_method: str,
+    use: Callable[[asyncpg.Connection], Awaitable[None]],
 ) -> None:
     """asyncpg#784/#1069: a connection whose protocol is stuck fails every query with
-    InternalClientError; the pool must not hand it out again."""
+    InternalClientError, whichever way the query goes; the pool must not hand it out again."""
     pool = await open_pool(database_url, size=1)
     try:
         async with pool.acquire() as connection:
             first_pid = await connection.fetchval("SELECT pg_backend_pid()")
-        real_execute = asyncpg.Connection._execute
+        real = getattr(asyncpg.Connection, stuck_method)
         stuck = asyncpg.exceptions.InternalClientError(
             "cannot switch to state 12; another operation (2) is in progress"
         )
 
         async def fails_once(self: asyncpg.Connection, *args: object, **kwargs: object) -> object:
-            monkeypatch.setattr(asyncpg.Connection, "_execute", real_execute)
+            monkeypatch.setattr(asyncpg.Connection, stuck_method, real)
             raise stuck
 
-        monkeypatch.setattr(asyncpg.Connection, "_execute", fails_once)
+        monkeypatch.setattr(asyncpg.Connection, stuck_method, fails_once)
         with pytest.raises(asyncpg.exceptions.InternalClientError) as raised:
             async with pool.acquire() as connection:
-                await connection.fetchval("SELECT 1")
+                await use(connection)
         assert is_transient(raised.value)
         async with pool.acquire() as connection:
             assert await connection.fetchval("SELECT 1") == 1

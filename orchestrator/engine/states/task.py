@@ -85,7 +85,7 @@ class TaskState(State):
         data = self.effective_input(rt, th)
         token = rt.entropy.new_token()
         payload = self.parameters_of(rt, th, data, token)
-        timeout = self._seconds(rt, th, data, "TimeoutSeconds") or DEFAULT_TIMEOUT
+        timeout = self._seconds(rt, th, data, "TimeoutSeconds")
         heartbeat = self._seconds(rt, th, data, "HeartbeatSeconds")
         attempt = th.retry_count
         rt.open_token(th, token)
@@ -95,14 +95,18 @@ class TaskState(State):
             "resourceType": RESOURCE_TYPE,
             "region": "local",
             "parameters": to_json(payload),
-            "timeoutInSeconds": timeout,
+            "timeoutInSeconds": timeout or DEFAULT_TIMEOUT,
         }
         if heartbeat:
             details["heartbeatInSeconds"] = heartbeat
         rt.emit_in(th, "TaskScheduled", **details)
         rt.emit_in(th, "TaskStarted", resource=self.resource, resourceType=RESOURCE_TYPE)
         rt.commands.append(TaskCommand(token, self.queue, payload, self.name, attempt))
-        rt.set_timer(th, "timeout", timeout, timer_id=f"{token}:timeout")
+        # Without TimeoutSeconds, AWS's default (99999999 s, over three years) outlasts the
+        # longest execution Step Functions allows (one year): no timer row, written and deleted
+        # on every attempt, for a timeout that never fires there.
+        if timeout:
+            rt.set_timer(th, "timeout", timeout, timer_id=f"{token}:timeout")
         if heartbeat:
             rt.set_timer(th, "heartbeat", heartbeat, timer_id=f"{token}:heartbeat")
             th.heartbeat = heartbeat

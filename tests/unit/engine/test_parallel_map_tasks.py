@@ -33,8 +33,9 @@ def test_parallel_branches_each_issue_a_command_and_results_keep_branch_order() 
 
 
 def test_a_failed_branch_stops_the_others_and_can_be_caught() -> None:
+    timed = dict(TASK, TimeoutSeconds=60)  # a timer the failed branch's sibling must cancel
     definition = parallel(
-        TASK, TASK, Next="Handled", Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Handled"}]
+        timed, timed, Next="Handled", Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Handled"}]
     )
     del definition["States"]["Par"]["End"]
     definition["States"]["Handled"] = {"Type": "Pass", "End": True}

@@ -41,6 +41,18 @@ def test_result_selector_result_path_output_path() -> None:
     assert out.outcome.output == {"total": 7}
 
 
+def test_a_task_without_timeout_seconds_sets_no_timer_and_reports_aws_default() -> None:
+    d = Driver(task(), {})
+    scheduled = [e for e in d.last.history if e.type == "TaskScheduled"]
+    assert scheduled[0].details["timeoutInSeconds"] == 99999999
+    assert d.last.timers == []
+
+
+def test_a_task_with_timeout_seconds_sets_its_timer() -> None:
+    d = Driver(task(TimeoutSeconds=30), {})
+    assert [t.timer_id for t in d.last.timers] == [f"{d.command().token}:timeout"]
+
+
 def test_result_path_null_keeps_input() -> None:
     d = Driver(task(ResultPath=None), {"a": 1})
     out = d.succeed({"b": 2})
@@ -189,7 +201,7 @@ def test_stale_token_and_stale_timer_are_ignored_and_change_nothing() -> None:
 
 
 def test_stop_aborts_closes_tokens_and_cancels_timers() -> None:
-    d = Driver(task(HeartbeatSeconds=5), {})
+    d = Driver(task(TimeoutSeconds=60, HeartbeatSeconds=5), {})
     token = d.command().token
     out = d.send(StopRequested("Stopped", "by operator"))
     assert out.outcome is not None
@@ -269,7 +281,13 @@ def test_states_task_failed_matches_any_error_but_timeout() -> None:
     definition = {
         "StartAt": "Work",
         "States": {
-            "Work": {"Type": "Task", "Resource": "rabbitmq:q", "End": True, "Catch": catch},
+            "Work": {
+                "Type": "Task",
+                "Resource": "rabbitmq:q",
+                "TimeoutSeconds": 60,
+                "End": True,
+                "Catch": catch,
+            },
             "Handled": {"Type": "Pass", "Result": "handled", "End": True},
         },
     }

@@ -8,7 +8,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
-    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -70,10 +69,13 @@ executions = Table(
 
 # The engine's own record of an execution (orchestrator.engine.api.ExecutionState), one row
 # per named part, so that an event rewrites only the parts it changed.
+# It and history_events name their execution without a foreign key: every row is written by a
+# statement that writes or locks the execution's row, and retention deletes them with it
+# (migration 0009 says why the checks went).
 execution_parts = Table(
     "execution_parts",
     metadata,
-    Column("execution_id", String, ForeignKey("executions.execution_id"), primary_key=True),
+    Column("execution_id", String, primary_key=True),
     Column("key", String, primary_key=True),
     Column("value", JSONB, nullable=False),
 )
@@ -81,7 +83,7 @@ execution_parts = Table(
 history_events = Table(
     "history_events",
     metadata,
-    Column("execution_id", String, ForeignKey("executions.execution_id"), primary_key=True),
+    Column("execution_id", String, primary_key=True),
     Column("event_id", Integer, primary_key=True),
     Column("previous_event_id", Integer, nullable=False),
     Column("timestamp", DateTime(timezone=True), nullable=False),

@@ -20,14 +20,16 @@ from servicekit import pg_url
 
 T = TypeVar("T")
 
-# The planner's cost of a random page read, for these connections. Postgres' default (4.0)
-# prices a disk seek; here the hot tables sit in memory. With it, a table that is still small
-# but growing (a new deployment's first hours, every benchmark and test database) was scanned
-# whole for `token = ANY(...)` or a join on an unnest() of ids: the seq scan looked cheaper than
-# ten index probes. The orchestrator's reply statement spent 4.8 of its 6.7 ms scanning 3,000
-# task tokens that way (auto_explain); at 1.1, the usual value for SSDs and cached data, it
-# probes the indexes, and Postgres' CPU per execution fell by about 40% (bench/README.md).
-PLANNER_SETTINGS = {"random_page_cost": "1.1"}
+# How the planner should treat these connections' statements, all of which reach their rows by
+# key (a token, an execution id, an order id, ANY of a batch's ids, a join on an unnest() of
+# them). On a table that is still small but growing (a new deployment's first hours, every test
+# and benchmark database) the statistics lag behind, and Postgres scanned the whole table
+# instead: the orchestrator's reply statement spent 4.8 of its 6.7 ms scanning 3,000 task tokens
+# for `token = ANY(...)`, and its lock query and the executions' update scanned every
+# execution (auto_explain). A seq scan off (priced out, still taken where no index serves) and
+# a random page priced as the cached read it is (1.1, the usual value for SSDs) keep them on the
+# indexes whatever the statistics say; Postgres' CPU per execution fell by about 40%.
+PLANNER_SETTINGS = {"random_page_cost": "1.1", "enable_seqscan": "off"}
 
 
 class _Connection(asyncpg.Connection):

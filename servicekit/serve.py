@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import uvicorn
@@ -24,6 +25,7 @@ def serve(app: FastAPI, host: str, port: int, log_level: str) -> None:
         tracing.instrument_app(app)
     # A startup failure that retrying cannot cure ends the process (servicekit.startup).
     app.state.exit_on_startup_failure = True
+    _tune_garbage_collector()
     uvicorn.run(
         app,
         host=host,
@@ -33,6 +35,22 @@ def serve(app: FastAPI, host: str, port: int, log_level: str) -> None:
         access_log=logging_settings.access_log,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
+
+
+# Objects allocated before a young-generation collection runs. Python's default, 700, ran one
+# every few hundred allocations: under load the orchestrator spent about 4% of its CPU in the
+# collector (py-spy --native), walking objects that reference counting frees anyway. What is
+# garbage only through a cycle waits a little longer; memory stays flat (make bench's RSS series).
+YOUNG_GENERATION_THRESHOLD = 20_000
+
+
+def _tune_garbage_collector() -> None:
+    # What the imports and the app built lives as long as the process: frozen, the older
+    # generations' collections no longer walk it again and again.
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, older, oldest)
 
 
 def _service_name(app: FastAPI) -> str:

@@ -27,7 +27,7 @@ from .api import (
 from .errors import TIMEOUT, StatesError
 from .machine import StateMachine
 from .paths import to_json
-from .records import CORE, INPUT, TimerRecord, timer_key, token_key
+from .records import CORE, INPUT, TimerRecord, timer_key
 from .runtime import ROOT, Runtime
 from .states.task import TaskState
 
@@ -103,7 +103,7 @@ def handle(
 
 
 def _task_event(rt: Runtime, event: TaskSucceeded | TaskFailed | TaskHeartbeat) -> str | None:
-    tid = rt.parts.get(token_key(event.token))
+    tid = rt.thread_of_token(event.token)
     if tid is None:
         return "unknown or stale task token"
     th = rt.thread(tid)

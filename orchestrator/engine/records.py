@@ -3,7 +3,8 @@
     "core"                      Core: status, event and sequence counters, outcome
     "input"                     the execution's input
     "thread:<id>"               ThreadRecord: one thread (the root, a Parallel branch, a Map item)
-    "token:<token>"             the id of the thread waiting on that task token
+    "token:<token>"             the id of the thread waiting on that task token (a child
+                                thread's: the root thread's token is in its own record)
     "timer:<timer id>"          TimerRecord: who set a pending timer, and why
     "map:<run>"                 FanOut: one run of a Map state (counters, not items)
     "map:<run>:in:<i>"          item i's input, until its iteration starts

@@ -309,17 +309,39 @@ class Runtime:
 
     # ---- tokens and timers -----------------------------------------------------------------
 
+    # The root thread's token is found in the root's own record, so a workflow without
+    # Parallel or Map writes no token part at all: one row fewer to insert and one to delete
+    # per Task. A child thread's token needs the part to lead a reply to its thread.
+
     def open_token(self, th: Thread, token: str) -> None:
-        self.parts.put(token_key(token), th.id)
+        if th.id != ROOT:
+            self.parts.put(token_key(token), th.id)
         th.token = token
+
+    def thread_of_token(self, token: str) -> str | None:
+        """The thread waiting on `token`, if any is."""
+        tid: str | None = self.parts.get(token_key(token))
+        if tid is None:
+            root = self.parts.get(thread_key(ROOT))
+            if root is not None and root.get("token") == token:
+                tid = ROOT
+        return tid
 
     def close_token(self, th: Thread) -> None:
         token = th.token
         th.token = None
-        if not token or token_key(token) not in self.parts:
+        if not token:
             return
-        self.parts.delete(token_key(token))
-        if token_key(token) in self.base.parts:  # the shell knows it
+        key = token_key(token)
+        if key in self.parts:  # a child's token (or a root's, stored before it lived in the record)
+            self.parts.delete(key)
+            issued_before = key in self.base.parts
+        elif th.id == ROOT:
+            root = self.base.parts.get(thread_key(ROOT))
+            issued_before = root is not None and root.get("token") == token
+        else:
+            return
+        if issued_before:  # the shell knows it
             self.closed.append(token)
         else:  # issued and ended within this decision: never publish its command
             self.commands = [c for c in self.commands if c.token != token]

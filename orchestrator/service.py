@@ -7,7 +7,8 @@ crash: the outbox relay and the timer loop pick up whatever was in flight.
 
 Replies are group-committed: those that arrive together, from any number of executions, are
 settled in one transaction (orchestrator.group_commit) whose writes are one statement
-(orchestrator.statements.WRITE_DECISIONS). A StartExecution is a single statement on its own.
+(orchestrator.statements.WRITE_DECISIONS); starts likewise, many in one statement
+(orchestrator.starts, statements.START_EXECUTIONS).
 """
 
 from __future__ import annotations
@@ -53,8 +54,9 @@ from orchestrator.group_commit import Busy, GroupCommit
 from orchestrator.outbox_relay import OutboxPublisher
 from orchestrator.registry import Registry
 from orchestrator.reply_senders import ReplySenders
+from orchestrator.starts import StartColumns, StartRequest
 from orchestrator.state_cache import StateCache
-from orchestrator.writes import About, Rejection, WriteSet, to_json_text
+from orchestrator.writes import About, Rejection, WriteSet
 from servicekit import tracing
 from servicekit.messages import TaskReply
 
@@ -115,9 +117,13 @@ class Orchestrator:
         self._replies: GroupCommit[IncomingReply] = GroupCommit(
             self._settle_replies, max_batch=max_batch, workers=batch_workers
         )
+        self._starts: GroupCommit[StartRequest] = GroupCommit(
+            self._settle_starts, max_batch=max_batch, workers=batch_workers
+        )
 
     async def close(self) -> None:
         await self._replies.close()
+        await self._starts.close()
 
     # ---- starting ----------------------------------------------------------------------
 
@@ -141,47 +147,14 @@ class Orchestrator:
         input: Any,
         version: int | None,
     ) -> Started:
-        statement = statements.START_EXECUTION
         if version is not None:
             await self._check_version(state_machine_name, version)
-            statement = statements.START_EXECUTION_OF_VERSION
         for _ in range(START_ATTEMPTS):
-            decided_on = version
-            if decided_on is None:
-                decided_on = await self._registry.latest_version(state_machine_name)
-                if decided_on is None:
-                    raise StateMachineDoesNotExist(f"no state machine named {state_machine_name!r}")
-            machine = await self._registry.machine(state_machine_name, decided_on)
-            now = datetime.now(UTC)
-            context = ExecutionContext(
-                execution_id=execution_id,
-                execution_name=name,
-                state_machine_name=state_machine_name,
-                state_machine_version=decided_on,
-                start_time=now,
-                input=input,
-            )
-            decision = engine.start(machine, context, input, now=now, entropy=self._entropy)
-            writes = WriteSet(now)
-            execution = writes.execution(execution_id, 0, ExecutionState.empty())
-            execution.about = About.of(state_machine_name, name, input, now)
-            execution.traceparent = tracing.traceparent()
-            execution.add(decision)
+            request = StartRequest(execution_id, state_machine_name, name, input, version)
+            await self._starts.submit(request)
+            if request.row is not None:
+                return Started(request.row, created=True)
             async with self._pool.acquire() as connection:
-                returned = await connection.fetch(
-                    statement,
-                    *writes.arguments(),
-                    name,
-                    state_machine_name,
-                    decided_on,
-                    to_json_text(input),
-                    execution.traceparent,
-                )
-                if returned:
-                    self._remember(writes)
-                    self._count(writes, "start")
-                    self._publisher.publish_soon(writes.outbox_messages(returned))
-                    return Started(self._created_row(context, writes), created=True)
                 existing = await self._find(connection, execution_id)
             if existing is not None:
                 if existing.input != input:
@@ -191,6 +164,76 @@ class Orchestrator:
                 return Started(existing, created=False)
             self._registry.forget_latest(state_machine_name)  # a newer version: decide again
         raise StateMachineDoesNotExist(f"state machine {state_machine_name!r} keeps changing")
+
+    async def _settle_starts(self, batch: Sequence[StartRequest]) -> list[BaseException | None]:
+        """Decide and write a batch of starts in one statement; per start, None or the error
+        to raise. A start's `row` is set when its execution was created."""
+        now = datetime.now(UTC)
+        writes = WriteSet(now)
+        columns = StartColumns()
+        added: dict[str, tuple[StartRequest, ExecutionContext]] = {}
+        outcomes: list[BaseException | None] = []
+        for request in batch:
+            if request.execution_id in added:
+                outcomes.append(Busy())  # the same name twice: after the first is written
+                continue
+            try:
+                context = await self._decide_start(writes, request, now)
+            except StateMachineDoesNotExist as exc:
+                outcomes.append(exc)
+                continue
+            columns.add(request, context.state_machine_version)
+            added[request.execution_id] = (request, context)
+            outcomes.append(None)
+        if not added:
+            return outcomes
+        published = self._publisher.take_published()
+        writes.published_ids = published
+        try:
+            async with self._pool.acquire() as connection:
+                returned = await connection.fetch(
+                    statements.START_EXECUTIONS, *writes.arguments(), *columns.arguments()
+                )
+        except BaseException:
+            self._publisher.restore_published(published)
+            raise
+        created = {row["created"] for row in returned if row["created"] is not None}
+        for execution_id, (request, context) in added.items():
+            if execution_id in created:
+                request.row = self._created_row(context, writes)
+            else:  # nothing of it was written: nothing of it to publish, count or keep
+                del writes.executions[execution_id]
+        self._remember(writes)
+        self._count(writes, "start")
+        self._publisher.publish_soon(writes.outbox_messages(returned))
+        return outcomes
+
+    async def _decide_start(
+        self, writes: WriteSet, request: StartRequest, now: datetime
+    ) -> ExecutionContext:
+        """Add the start's first decision to `writes`; its context."""
+        version = request.version
+        if version is None:
+            version = await self._registry.latest_version(request.state_machine_name)
+            if version is None:
+                raise StateMachineDoesNotExist(
+                    f"no state machine named {request.state_machine_name!r}"
+                )
+        machine = await self._registry.machine(request.state_machine_name, version)
+        context = ExecutionContext(
+            execution_id=request.execution_id,
+            execution_name=request.name,
+            state_machine_name=request.state_machine_name,
+            state_machine_version=version,
+            start_time=now,
+            input=request.input,
+        )
+        decision = engine.start(machine, context, request.input, now=now, entropy=self._entropy)
+        execution = writes.execution(request.execution_id, 0, ExecutionState.empty())
+        execution.about = About.of(request.state_machine_name, request.name, request.input, now)
+        execution.traceparent = request.traceparent
+        execution.add(decision)
+        return context
 
     async def _check_version(self, state_machine_name: str, version: int) -> None:
         """StateMachineDoesNotExist unless `version` of the machine was registered (a version,
@@ -202,7 +245,7 @@ class Orchestrator:
 
     @staticmethod
     def _created_row(context: ExecutionContext, writes: WriteSet) -> ExecutionRow:
-        """The row START_EXECUTION just inserted, without reading it back."""
+        """The row START_EXECUTIONS just inserted, without reading it back."""
         execution = writes.executions[context.execution_id]
         outcome = execution.outcome
         return ExecutionRow(

@@ -98,38 +98,35 @@ SELECT id, message_id FROM new_outbox
 """
 
 
-# StartExecution in one statement (one round trip, atomic without BEGIN/COMMIT): insert the
-# execution with its first decision already applied, unless the name is taken or (when `gate`
-# says so) the state machine has a newer version than the one decided on; everything else is
-# written only if the row was. An empty answer sends the caller down the slow path to find out
-# which it was.
-def _start_execution(gate: str) -> str:
-    return f"""
+# StartExecution, for a batch of starts in one statement (one round trip, atomic without
+# BEGIN/COMMIT; orchestrator.starts): insert each execution with its first decision already
+# applied, unless its name is taken or (`any_version` false) its state machine has a newer
+# version than the one decided on; everything else of an execution is written only if its row
+# was. The answer names the outbox rows written and the executions created; a start not among
+# them goes down the slow path to find out why.
+START_EXECUTIONS = f"""
 WITH created AS (
     INSERT INTO orchestrator.executions
         (execution_id, name, state_machine_name, state_machine_version, status, input, output,
          error, cause, start_date, stop_date, event_count, state_version, traceparent)
-    SELECT u.execution_id, $45::text, $46::text, $47::int, u.status, $48::text::jsonb,
+    SELECT u.execution_id, u.name, u.machine, u.version, u.status, u.input::jsonb,
            u.output::jsonb, u.error, u.cause, $1, u.stop_date, u.event_count, u.state_version,
-           $49::text
-    FROM {_EXECUTION_COLUMNS}
-    WHERE {gate}
+           u.traceparent
+    FROM unnest($36::text[], $37::int[], $38::text[], $39::text[], $40::text[],
+                $41::text[], $42::timestamptz[], $43::int[], $44::bigint[],
+                $45::text[], $46::text[], $47::int[], $48::text[], $49::text[], $50::bool[])
+        AS u(execution_id, event_count, status, output, error, cause, stop_date, redrives,
+             state_version, name, machine, version, input, traceparent, any_version)
+    WHERE u.any_version
+       OR (SELECT max(version) FROM orchestrator.state_machines WHERE name = u.machine) = u.version
     ON CONFLICT (execution_id) DO NOTHING
     RETURNING execution_id
 ),
-{_DECISION_CTES.format(gate="WHERE EXISTS (SELECT 1 FROM created)")}
-SELECT id, message_id, true AS created FROM new_outbox
+{_DECISION_CTES.format(gate="WHERE u.execution_id IN (SELECT execution_id FROM created)")}
+SELECT id, message_id, NULL AS created FROM new_outbox
 UNION ALL
-SELECT NULL, NULL, true FROM created WHERE NOT EXISTS (SELECT 1 FROM new_outbox)
+SELECT NULL, NULL, execution_id FROM created
 """
-
-
-# The newest version: decided on before the statement, checked by it.
-START_EXECUTION = _start_execution(
-    "(SELECT max(version) FROM orchestrator.state_machines WHERE name = $46::text) = $47::int"
-)
-# One version the caller chose (a published version, an alias's pick): newer ones do not matter.
-START_EXECUTION_OF_VERSION = _start_execution("true")
 
 # What a transition reads of an execution's row: not its input or output, which can be large
 # (a Map's items) and which the engine keeps in its own state (the "input" part).

@@ -168,6 +168,20 @@ class Orchestrator:
     async def _settle_starts(self, batch: Sequence[StartRequest]) -> list[BaseException | None]:
         """Decide and write a batch of starts in one statement; per start, None or the error
         to raise. A start's `row` is set when its execution was created."""
+        if not tracing.is_on():
+            return await self._write_starts(batch)
+        # As for replies: a lone start's statement belongs to its trace; a batch's is linked.
+        parents = [request.traceparent for request in batch if request.traceparent]
+        lone = len(batch) == 1
+        with tracing.span(
+            "write starts",
+            parent=parents[0] if lone and parents else None,
+            links=() if lone else parents,
+            attributes={"stepwise.batch_size": len(batch)},
+        ):
+            return await self._write_starts(batch)
+
+    async def _write_starts(self, batch: Sequence[StartRequest]) -> list[BaseException | None]:
         now = datetime.now(UTC)
         writes = WriteSet(now)
         columns = StartColumns()

@@ -323,13 +323,13 @@ class Orchestrator:
         async with self._pool.acquire() as connection:
             return await self._load(connection, execution_id)
 
-    async def history(self, execution_id: str, *, reverse: bool = False) -> list[Any]:
-        """GetExecutionHistory's events (records with event_id, previous_event_id, timestamp,
-        type, details); raises ExecutionDoesNotExist for an unknown execution."""
+    async def history_json(self, execution_id: str, *, reverse: bool = False) -> str:
+        """GetExecutionHistory's events as a JSON array (id, previousEventId, timestamp, type,
+        details); raises ExecutionDoesNotExist for an unknown execution."""
         async with self._pool.acquire() as connection:
-            query = statements.HISTORY_REVERSED if reverse else statements.HISTORY
-            events = await connection.fetch(query, execution_id)
-            if not events:
+            query = statements.HISTORY_JSON_REVERSED if reverse else statements.HISTORY_JSON
+            events: str = await connection.fetchval(query, execution_id)
+            if events == "[]":
                 await self._load(connection, execution_id)  # no events: does it exist at all?
             return events
 

@@ -168,17 +168,8 @@ class Orchestrator:
     async def _settle_starts(self, batch: Sequence[StartRequest]) -> list[BaseException | None]:
         """Decide and write a batch of starts in one statement; per start, None or the error
         to raise. A start's `row` is set when its execution was created."""
-        if not tracing.is_on():
-            return await self._write_starts(batch)
-        # As for replies: a lone start's statement belongs to its trace; a batch's is linked.
-        parents = [request.traceparent for request in batch if request.traceparent]
-        lone = len(batch) == 1
-        with tracing.span(
-            "write starts",
-            parent=parents[0] if lone and parents else None,
-            links=() if lone else parents,
-            attributes={"stepwise.batch_size": len(batch)},
-        ):
+        traceparents = (request.traceparent for request in batch)
+        with tracing.batch_span("write starts", traceparents, len(batch)):
             return await self._write_starts(batch)
 
     async def _write_starts(self, batch: Sequence[StartRequest]) -> list[BaseException | None]:
@@ -337,17 +328,8 @@ class Orchestrator:
 
     async def _settle_replies(self, batch: Sequence[IncomingReply]) -> list[BaseException | None]:
         """Apply a batch of replies in one transaction; per reply, None or the error to raise."""
-        if not tracing.is_on():
-            return await self._settle(batch)
-        # A lone reply's transaction belongs to its trace; a batch's is linked to all of them.
-        parents = [item.traceparent for item in batch if item.traceparent]
-        lone = len(batch) == 1
-        with tracing.span(
-            "settle replies",
-            parent=parents[0] if lone and parents else None,
-            links=() if lone else parents,
-            attributes={"stepwise.batch_size": len(batch)},
-        ):
+        traceparents = (item.traceparent for item in batch)
+        with tracing.batch_span("settle replies", traceparents, len(batch)):
             return await self._settle(batch)
 
     async def _settle(self, batch: Sequence[IncomingReply]) -> list[BaseException | None]:

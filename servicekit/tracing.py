@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
@@ -128,6 +128,23 @@ def span(
     if not _on:
         return _OFF
     return _span(name, parent, links, attributes)
+
+
+def batch_span(
+    name: str, traceparents: Iterable[str | None], size: int
+) -> AbstractContextManager[Any]:
+    """A span around work done for a batch of callers (a group commit): a lone caller's work
+    belongs to its trace; a batch's is linked to each of theirs."""
+    if not _on:
+        return _OFF
+    parents = [traceparent for traceparent in traceparents if traceparent]
+    lone = size == 1
+    return _span(
+        name,
+        parents[0] if lone and parents else None,
+        () if lone else parents,
+        {"stepwise.batch_size": size},
+    )
 
 
 @contextmanager

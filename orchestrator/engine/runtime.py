@@ -322,8 +322,8 @@ class Runtime:
         """The thread waiting on `token`, if any is."""
         tid: str | None = self.parts.get(token_key(token))
         if tid is None:
-            root = self.parts.get(thread_key(ROOT))
-            if root is not None and root.get("token") == token:
+            root = self.find_thread(ROOT)
+            if root is not None and root.token == token:
                 tid = ROOT
         return tid
 

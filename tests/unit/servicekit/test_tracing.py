@@ -25,6 +25,8 @@ def test_off_without_an_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
     assert tracing.trace_id() is None
     with tracing.span("StartExecution", parent=PARENT) as span:
         assert span is None
+    with tracing.batch_span("settle replies", [PARENT, None], 2) as span:
+        assert span is None
     with tracing.attached({tracing.TRACEPARENT: PARENT}) as attached:
         assert attached is None
 

@@ -28,7 +28,9 @@ pytestmark = pytest.mark.e2e
 
 
 def take_commands(amqp_url: str, queue: str, count: int, timeout: float = 20) -> list[dict]:
-    """The next `count` commands on `queue`: {"token", "state", "body"} each, in order."""
+    """The next `count` commands on `queue`: {"token", "state", "attempt", "body"} each, in the
+    order the queue holds them (not always the order they were issued: a command published
+    late, or again by the outbox relay, lands behind a later one)."""
 
     async def take() -> list[dict]:
         async with QueueReader(amqp_url, queue) as reader:
@@ -45,6 +47,7 @@ def take_commands(amqp_url: str, queue: str, count: int, timeout: float = 20) ->
                     {
                         "token": message.message_id,
                         "state": headers.get("state-name"),
+                        "attempt": headers.get("attempt"),
                         "body": json.loads(message.body),
                     }
                 )
@@ -257,7 +260,8 @@ def test_a_timed_out_attempt_is_retried_and_its_late_reply_changes_nothing(
     retry = [{"ErrorEquals": ["States.Timeout"], "IntervalSeconds": 1, "MaxAttempts": 1}]
     execution_id = start(orchestrator, task_machine(queue, TimeoutSeconds=1, Retry=retry), {})
 
-    first, second = take_commands(amqp_url, queue, 2)
+    first, second = sorted(take_commands(amqp_url, queue, 2), key=lambda c: c["attempt"])
+    assert (first["attempt"], second["attempt"]) == (0, 1)  # retries counted from 0
     assert first["token"] != second["token"]
     assert succeed(orchestrator, first["token"], {"attempt": 1}).status_code == 400
     assert rejected(database_url, first["token"]) == ["attempt is over"]

@@ -86,7 +86,7 @@ class GroupCommit(Generic[T]):
         """Settle `item` in some batch; raises what settling it raised."""
         self.start()
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(item, done))
+        self._queue.put_nowait(_Pending(item, done))  # unbounded: never waits
         await done
 
     async def _work(self) -> None:

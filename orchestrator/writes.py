@@ -10,19 +10,19 @@ the command of a token closed before it was ever published is dropped.
 
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from orchestrator.engine.api import Decision, ExecutionState, Outcome, TaskCommand
+from servicekit.json_text import compact_json
 from servicekit.messages import REPLY_EXCHANGE_HEADER, RESULT_QUEUE
 from servicekit.tracing import TRACEPARENT
 
 
 def to_json_text(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    return compact_json(value)
 
 
 _Rows = list[tuple[Any, ...]]

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import asyncpg
 
 from servicekit import pg_url
+from servicekit.json_text import compact_json
 
 T = TypeVar("T")
 
@@ -69,7 +70,7 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    return compact_json(value)
 
 
 def asyncpg_dsn(database_url: str) -> str:

@@ -11,8 +11,9 @@ from .api import ExecutionContext
 def iso(moment: datetime) -> str:
     """AWS's timestamp text: ISO-8601, UTC, millisecond precision, `Z`."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    # isoformat, not strftime: a third of the time, on every state entered.
+    return moment.isoformat(timespec="milliseconds") + "Z"
 
 
 def state_machine_id(ctx: ExecutionContext) -> str:

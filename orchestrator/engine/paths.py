@@ -194,6 +194,11 @@ def _match_failure(path: str, doc: Any) -> ResultPathMatchFailure:
     return ResultPathMatchFailure(f"Unable to apply ResultPath '{path}' to input '{to_json(doc)}'")
 
 
+# Made once (json.dumps with arguments builds an encoder per call); values here come from JSON,
+# so they hold no cycles to check for.
+_AWS_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
+
+
 def to_json(value: Any) -> str:
     """JSON text as AWS prints it in history and causes: compact, non-ASCII kept."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _AWS_JSON.encode(value)

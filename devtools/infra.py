@@ -52,8 +52,8 @@ def servers() -> Iterator[Servers]:
             "amqp://guest:guest@127.0.0.1:5672/), or run where a Docker engine answers so "
             "testcontainers can start them. `make test` sets both when no Docker engine is found."
         )
-    from testcontainers.postgres import PostgresContainer
-    from testcontainers.rabbitmq import RabbitMqContainer
+    from testcontainers.community.postgres import PostgresContainer
+    from testcontainers.community.rabbitmq import RabbitMqContainer
 
     with (
         PostgresContainer("postgres:16-alpine", driver=None) as pg,

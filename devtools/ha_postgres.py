@@ -280,7 +280,7 @@ class PostgresCluster:
 def _initdb(node: Keeper) -> None:
     subprocess.run(
         [*_as_user("postgres"), str(PG_BIN / "initdb"), "-D", str(node.pgdata),
-         "-U", "postgres", "-A", "trust", "--no-sync"],
+         "-U", "postgres", "-A", "trust", "--no-sync", "--encoding", "UTF8", "--locale", "C"],
         check=True, capture_output=True, timeout=START_SECONDS,
     )  # fmt: skip
     with (node.pgdata / "postgresql.conf").open("a") as conf:

@@ -98,7 +98,10 @@ async def _admin(url: str, sql: str) -> None:
 def fresh_database(admin_url: str, prefix: str = "test") -> Iterator[str]:
     """A new, empty database for this run; dropped afterwards."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    # UTF8 whatever the cluster's default (a cluster made without a UTF-8 locale defaults to
+    # SQL_ASCII, which cannot hold the text the services store); C ordering, as on C.UTF-8.
+    create = f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'"
+    asyncio.run(_admin(admin_url, create))
     try:
         yield _plain(with_database(admin_url, name))
     finally:

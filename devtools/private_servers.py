@@ -101,6 +101,7 @@ class PrivatePostgres:
         server._run(
             str(postgres_bin() / "initdb"),
             "-D", str(server.data), "-U", "postgres", "-A", "trust", "--no-sync",
+            "--encoding", "UTF8", "--locale", "C",  # not SQL_ASCII where no UTF-8 locale is set
         )  # fmt: skip
         return server
 

@@ -20,6 +20,7 @@ import sys
 import time
 import uuid
 from datetime import datetime
+from typing import Any
 
 import aio_pika
 import httpx
@@ -39,6 +40,19 @@ def progress(label: str, done: int, total: int) -> None:
 POLL_SECONDS = 0.025
 
 
+def place_and_wait(web: httpx.Client, sku: str, poll_seconds: float) -> dict[str, Any]:
+    """One order of `sku` placed, then polled every `poll_seconds` until it ends; the ended
+    order (SystemExit unless COMPLETED)."""
+    placed = web.post("/orders", json=order_request(sku))
+    placed.raise_for_status()
+    order_id = placed.json()["order_id"]
+    while (order := web.get(f"/orders/{order_id}").json())["status"] == "PROCESSING":
+        time.sleep(poll_seconds)
+    if order["status"] != "COMPLETED":
+        raise SystemExit(f"order {order_id} ended {order['status']}; is stock left?")
+    return dict(order)
+
+
 def order_latencies(web_url: str, count: int) -> tuple[list[float], list[float]]:
     """Client-side POST -> COMPLETED, and the server-side span (created_at -> finished_at)."""
     latencies, spans = [], []
@@ -48,13 +62,7 @@ def order_latencies(web_url: str, count: int) -> tuple[list[float], list[float]]
             product = max(products, key=lambda p: p["available"])
             product["available"] -= 1
             started = time.perf_counter()
-            placed = web.post("/orders", json=order_request(product["sku"]))
-            placed.raise_for_status()
-            order_id = placed.json()["order_id"]
-            while (order := web.get(f"/orders/{order_id}").json())["status"] == "PROCESSING":
-                time.sleep(POLL_SECONDS)
-            if order["status"] != "COMPLETED":
-                raise SystemExit(f"order {order_id} ended {order['status']}; is stock left?")
+            order = place_and_wait(web, product["sku"], POLL_SECONDS)
             latencies.append(time.perf_counter() - started)
             spans.append(
                 (

@@ -36,14 +36,14 @@ from pathlib import Path
 import httpx
 
 from bench import env, store
-from devtools.orders import order_request
+from bench.order_latency import place_and_wait
+from bench.stats import percentile
 from devtools.otlp_receiver import OtlpReceiver, ReceivedSpan
 from devtools.processes import Stack
 
 WARM_UP = 5  # orders placed before the measured ones: first connections, caches, JIT of plans
 POLL_SECONDS = 0.01
 PAUSE_SECONDS = 0.05  # between orders, so each finds the machine idle
-RESULT_QUEUE = "orchestrator.results"
 ORCHESTRATOR = "orchestrator"
 
 
@@ -53,34 +53,26 @@ class Timed:
     server_ms: float  # POST sent to finished_at (same machine, same clock)
 
 
-def place_orders(stack: Stack, count: int, label: str) -> tuple[list[Timed], list[str]]:
-    """`count` orders one at a time after the warm-up: their times, and their order ids."""
+def place_orders(stack: Stack, count: int, label: str) -> list[Timed]:
+    """`count` orders one at a time after the warm-up: their times."""
     web_url = stack.url("web")
     restock = store.restock(
         web_url, stack.url("inventory_service"), count + WARM_UP, stack.auth_headers
     )
     skus = asyncio.run(restock)
     timed: list[Timed] = []
-    order_ids: list[str] = []
     with httpx.Client(base_url=web_url, timeout=30) as web:
         for index in range(WARM_UP + count):
             sent = time.time()
-            placed = web.post("/orders", json=order_request(skus[index % len(skus)]))
-            placed.raise_for_status()
-            order_id = placed.json()["order_id"]
-            while (order := web.get(f"/orders/{order_id}").json())["status"] == "PROCESSING":
-                time.sleep(POLL_SECONDS)
-            if order["status"] != "COMPLETED":
-                raise SystemExit(f"order {order_id} ended {order['status']}")
+            order = place_and_wait(web, skus[index % len(skus)], POLL_SECONDS)
             seen = time.time()
             if index >= WARM_UP:
                 finished = datetime.fromisoformat(order["finished_at"]).timestamp()
                 timed.append(Timed((seen - sent) * 1000, (finished - sent) * 1000))
-                order_ids.append(order_id)
             print(f"\r{label}: {index + 1}/{WARM_UP + count}", end="", file=sys.stderr)
             time.sleep(PAUSE_SECONDS)
     print(file=sys.stderr)
-    return timed, order_ids
+    return timed
 
 
 def _is_send(span: ReceivedSpan) -> bool:
@@ -91,11 +83,21 @@ def _is_receive(span: ReceivedSpan) -> bool:
     return span.kind == "CONSUMER" and span.name.endswith(" receive")
 
 
+def _is_root(span: ReceivedSpan) -> bool:
+    """Web's POST /orders, where an order's trace begins."""
+    return span.service == "web" and span.kind == "SERVER"
+
+
+def _is_end(span: ReceivedSpan) -> bool:
+    """The execution's end (ExecutionSucceeded, ExecutionFailed, ...)."""
+    return span.service == ORCHESTRATOR and span.name.startswith("Execution")
+
+
 def segments(spans: Sequence[ReceivedSpan]) -> Iterator[tuple[str, float]]:
-    """(segment, milliseconds) along one order's trace, in the order the order went."""
+    """(segment, nanoseconds) along one order's trace, in the order the order went."""
     ordered = sorted(spans, key=lambda s: s.start_ns)
-    root = next(s for s in ordered if s.service == "web" and s.kind == "SERVER")
-    end = next(s for s in ordered if s.service == ORCHESTRATOR and s.name.startswith("Execution"))
+    root = next(s for s in ordered if _is_root(s))
+    end = next(s for s in ordered if _is_end(s))
     sends = [s for s in ordered if _is_send(s)]
     receives = [s for s in ordered if _is_receive(s)]
     commands = [s for s in sends if s.service == ORCHESTRATOR]
@@ -134,12 +136,7 @@ def traces_of(receiver: OtlpReceiver, count: int) -> list[list[ReceivedSpan]]:
         by_trace: dict[str, list[ReceivedSpan]] = defaultdict(list)
         for span in spans:
             by_trace[span.trace_id].append(span)
-        found = [
-            t
-            for t in by_trace.values()
-            if any(s.service == "web" and s.kind == "SERVER" for s in t)
-            and any(s.service == ORCHESTRATOR and s.name.startswith("Execution") for s in t)
-        ]
+        found = [t for t in by_trace.values() if any(map(_is_root, t)) and any(map(_is_end, t))]
         return sorted(found, key=lambda t: min(s.start_ns for s in t))
 
     receiver.wait_for(lambda spans: len(orders(spans)) >= count + WARM_UP, timeout=30)
@@ -148,9 +145,8 @@ def traces_of(receiver: OtlpReceiver, count: int) -> list[list[ReceivedSpan]]:
 
 
 def describe(name: str, values: list[float]) -> str:
-    ordered = sorted(values)
-    p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
-    return f"{name:<44} median {statistics.median(ordered):6.1f} ms   p90 {p90:6.1f} ms"
+    median, p90 = percentile(values, 50), percentile(values, 90)
+    return f"{name:<44} median {median:6.1f} ms   p90 {p90:6.1f} ms"
 
 
 def run_stack(database_url: str, amqp_url: str, logs: Path, **extra: str) -> Stack:
@@ -173,14 +169,14 @@ def main() -> None:
         with env.fresh(servers) as (database_url, amqp_url):
             stack = run_stack(database_url, amqp_url, Path(logs))
             try:
-                untraced, _ = place_orders(stack, args.orders, "untraced")
+                untraced = place_orders(stack, args.orders, "untraced")
             finally:
                 stack.stop()
         with env.fresh(servers) as (database_url, amqp_url):
             traced_env = receiver.environment(schedule_delay_ms=100)
             stack = run_stack(database_url, amqp_url, Path(logs), **traced_env)
             try:
-                traced, _ = place_orders(stack, args.orders, "traced")
+                traced = place_orders(stack, args.orders, "traced")
                 traces = traces_of(receiver, args.orders)
             finally:
                 stack.stop()

@@ -68,6 +68,12 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--orders", type=int, default=500, help="store, closed loop (500)")
     parser.add_argument("--clients", type=int, default=32, help="store, closed loop (32)")
     parser.add_argument(
+        "--store-polls",
+        action="store_true",
+        help="store clients poll GET /orders/{id} with a backoff instead of one long-poll "
+        "(GET /orders/{id}?wait=...), as a client that does not use `wait` would",
+    )
+    parser.add_argument(
         "--open-seconds",
         type=float,
         default=30,
@@ -301,14 +307,16 @@ async def store_phase(args: argparse.Namespace, stack: Any, database_url: str) -
     before = await store.database_size(database_url)
     pids = store.stack_pids(stack)
     with store.MemorySampler(pids) as memory, CpuMeter(pids | {"driver": os.getpid()}) as cpu:
-        closed, closed_seconds = await store.closed_loop(web, skus, args.orders, args.clients)
+        long_poll = not args.store_polls
+        closed, closed_seconds = await store.closed_loop(
+            web, skus, args.orders, args.clients, long_poll
+        )
         closed_figures = store.outcome_figures(closed, closed_seconds)
         result: dict[str, Any] = {
             "unit": "order",
             "clients": args.clients,
             "skus": len(skus),
-            "poll": f"GET /orders/{{id}} after max({store.POLL_MIN_SECONDS}s, min("
-            f"{store.POLL_MAX_SECONDS}s, age/2))",
+            "poll": store.poll_description(long_poll),
             "closed": closed_figures,
             "open": None,
         }
@@ -316,7 +324,9 @@ async def store_phase(args: argparse.Namespace, stack: Any, database_url: str) -
         if rate > 0 and (args.open_orders or args.open_seconds > 0):
             count = args.open_orders or max(1, round(rate * args.open_seconds))
             await store.restock(web, inventory, count, stack.auth_headers)
-            opened, open_seconds, peak = await store.open_loop(web, skus, rate, count)
+            opened, open_seconds, peak = await store.open_loop(
+                web, skus, rate, count, long_poll=long_poll
+            )
             result["open_rate"] = rate
             result["open"] = {
                 **store.outcome_figures(opened, open_seconds),

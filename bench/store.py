@@ -1,11 +1,11 @@
 """Phase 2, the store: orders through web's public REST API with all five processes running.
 
-A closed loop first (N clients, each placing an order, polling GET /orders/{id} until it is no
-longer PROCESSING, then placing the next) measures throughput; then an open loop at half that
+A closed loop first (N clients, each placing an order, asking GET /orders/{id}?wait=... until it
+is no longer PROCESSING, then placing the next) measures throughput; then an open loop at half that
 rate (Poisson arrivals, each order on its own) measures latency where the system is not
 saturated. An order's latency runs from just before its POST to its `finished_at` as the
-orchestrator recorded it (same machine, same clock), so the polling interval does not add to it;
-`observed_ms` (to the poll that saw the end) is reported beside it. Meanwhile every process's
+orchestrator recorded it (same machine, same clock), so how the client learns of it does not add
+to it; `observed_ms` (to the GET that saw the end) is reported beside it. Meanwhile every process's
 RSS is sampled, and the database's size is taken before and after."""
 
 from __future__ import annotations
@@ -29,14 +29,23 @@ from bench.stats import Sample, latency_summary
 from devtools.orders import order_request
 from devtools.processes import Stack
 
-# Polls back off with the order's age (half of it, between these bounds): a GET costs web a call
-# to the orchestrator (the execution's history), so polling often would take the cores from
-# the orders being measured; about 8 GETs for an order of 2 s. A closed-loop client idles up to
-# half an order's latency between its orders, made up by running enough clients.
+# How a client learns that its order has finished. By default one long-poll, GET
+# /orders/{id}?wait=LONG_POLL_SECONDS, which web answers as soon as the order finishes (a
+# client's usual single GET). With `long_poll=False`, the way a client without it would: polls
+# that back off with the order's age (half of it, between the bounds below), since every GET
+# costs web a call to the orchestrator (the execution's history); about 8 GETs for an order of
+# 2 s. Such a client idles up to half an order's latency between its orders.
+LONG_POLL_SECONDS = 10
 POLL_MIN_SECONDS = 0.1
 POLL_MAX_SECONDS = 1.0
 ORDER_TIMEOUT_SECONDS = 120.0
 TIMEOUT = aiohttp.ClientTimeout(total=30)
+
+
+def poll_description(long_poll: bool) -> str:
+    if long_poll:
+        return f"GET /orders/{{id}}?wait={LONG_POLL_SECONDS} (held until the order finishes)"
+    return f"GET /orders/{{id}} after max({POLL_MIN_SECONDS}s, min({POLL_MAX_SECONDS}s, age/2))"
 
 
 def poll_delay(age: float) -> float:
@@ -56,11 +65,24 @@ class Outcomes:
 class Shop:
     """One order at a time, as a client of web's REST API does it."""
 
-    def __init__(self, client: aiohttp.ClientSession, skus: list[str], began: float) -> None:
+    def __init__(
+        self, client: aiohttp.ClientSession, skus: list[str], began: float, long_poll: bool
+    ) -> None:
         self.client = client
         self.skus = skus
         self.began = began
+        self.long_poll = long_poll
         self.count = 0
+
+    async def look(self, order_id: str, age: float) -> tuple[int, bytes]:
+        """GET the order: held until it finishes (long-poll), or after a delay (polls)."""
+        url = f"/orders/{order_id}"
+        if self.long_poll:
+            url += f"?wait={LONG_POLL_SECONDS}"
+        else:
+            await asyncio.sleep(poll_delay(age))
+        async with self.client.get(url) as response:
+            return response.status, await response.read()
 
     async def order(self, outcomes: Outcomes) -> None:
         sku = self.skus[self.count % len(self.skus)]
@@ -82,11 +104,9 @@ class Shop:
             if age > ORDER_TIMEOUT_SECONDS:
                 outcomes.errors["timeout"] += 1
                 return
-            await asyncio.sleep(poll_delay(age))
             outcomes.polls += 1
             try:
-                async with self.client.get(f"/orders/{order_id}") as response:
-                    status, body = response.status, await response.read()
+                status, body = await self.look(order_id, age)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 outcomes.poll_errors[f"GET {type(exc).__name__}"] += 1
                 continue
@@ -131,14 +151,14 @@ async def restock(
 
 
 async def closed_loop(
-    web_url: str, skus: list[str], orders: int, clients: int
+    web_url: str, skus: list[str], orders: int, clients: int, long_poll: bool = True
 ) -> tuple[Outcomes, float]:
     outcomes = Outcomes()
     progress = bar(f"store closed x{clients}", orders, "order")
     connector = aiohttp.TCPConnector(limit=clients + 8)
     async with aiohttp.ClientSession(web_url, connector=connector, timeout=TIMEOUT) as client:
         began = time.time()
-        shop = Shop(client, skus, began)
+        shop = Shop(client, skus, began, long_poll)
         remaining = orders
 
         async def customer() -> None:
@@ -155,7 +175,7 @@ async def closed_loop(
 
 
 async def open_loop(
-    web_url: str, skus: list[str], rate: float, orders: int, seed: int = 1
+    web_url: str, skus: list[str], rate: float, orders: int, seed: int = 1, long_poll: bool = True
 ) -> tuple[Outcomes, float, int]:
     """`orders` orders arriving at `rate` per second (Poisson), each on its own: outcomes,
     seconds, and the most orders in flight at once."""
@@ -166,7 +186,7 @@ async def open_loop(
     connector = aiohttp.TCPConnector(limit=256)
     async with aiohttp.ClientSession(web_url, connector=connector, timeout=TIMEOUT) as client:
         began = time.time()
-        shop = Shop(client, skus, began)
+        shop = Shop(client, skus, began, long_poll)
 
         async def one() -> None:
             nonlocal in_flight, peak

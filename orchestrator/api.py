@@ -49,6 +49,9 @@ from servicekit.problems import Problem
 
 router = APIRouter()
 
+# The longest long-poll of the history (`waitSeconds`): below any client's or proxy's timeout.
+MAX_WAIT_SECONDS = 20
+
 
 async def get_orchestrator(request: Request) -> Orchestrator:
     return request.app.state.orchestrator
@@ -260,8 +263,22 @@ async def execution_history(
     reverseOrder: bool = False,
     limit: Annotated[int | None, Query(ge=1, le=1000, description="events per page")] = None,
     cursor: Annotated[str | None, Query(description="`nextCursor` of the page before")] = None,
+    waitSeconds: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=MAX_WAIT_SECONDS,
+            description="Wait up to this many seconds for a RUNNING execution to end before "
+            "reading its events (a long-poll: the answer comes as soon as it ends)",
+        ),
+    ] = 0,
 ) -> Response:
     """AWS's event types. Without `limit`, every event; with it, one page and `nextCursor`."""
+    if waitSeconds > 0:
+        try:
+            await orchestrator.wait_for_end(execution_id, waitSeconds)
+        except OrchestratorError as exc:
+            raise problem(exc) from exc
     if limit is None and cursor is None:
         try:
             every_event = await orchestrator.history_json(execution_id, reverse=reverseOrder)

@@ -25,6 +25,7 @@ from prometheus_client import Counter
 
 from orchestrator import engine, lifecycle, statements
 from orchestrator.bounds import kept_payload, kept_token
+from orchestrator.end_waiters import EndWaiters
 from orchestrator.engine.api import (
     Decision,
     Entropy,
@@ -114,6 +115,7 @@ class Orchestrator:
         self._publisher = publisher
         self._entropy = entropy
         self._states = StateCache(state_cache_size)
+        self._ends = EndWaiters()
         self._replies: GroupCommit[IncomingReply] = GroupCommit(
             self._settle_replies, max_batch=max_batch, workers=batch_workers
         )
@@ -313,6 +315,19 @@ class Orchestrator:
     async def describe(self, execution_id: str) -> ExecutionRow:
         async with self._pool.acquire() as connection:
             return await self._load(connection, execution_id)
+
+    async def wait_for_end(self, execution_id: str, seconds: float) -> bool:
+        """Wait up to `seconds` for the execution to end (a long-poll; orchestrator.end_waiters);
+        whether it has. Raises ExecutionDoesNotExist for an unknown execution."""
+
+        async def has_ended() -> bool:
+            async with self._pool.acquire() as connection:
+                status = await connection.fetchval(statements.SELECT_STATUS, execution_id)
+            if status is None:
+                raise ExecutionDoesNotExist(f"no execution {execution_id!r}")
+            return status in TERMINAL
+
+        return await self._ends.wait(execution_id, seconds, has_ended)
 
     async def history_json(self, execution_id: str, *, reverse: bool = False) -> str:
         """GetExecutionHistory's events as a JSON array (id, previousEventId, timestamp, type,
@@ -535,10 +550,13 @@ class Orchestrator:
 
     def _count(self, writes: WriteSet, label: str) -> None:
         lifecycle.report(writes)
+        ended: list[str] = []
         for execution in writes.executions.values():
             TRANSITIONS.labels(label).inc(execution.decisions)
             if execution.outcome is not None:
                 EXECUTIONS_ENDED.labels(execution.outcome.status).inc()
+                ended.append(execution.execution_id)
+        self._ends.ended(ended)
 
     def _reject(
         self,

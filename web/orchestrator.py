@@ -77,8 +77,11 @@ class Orchestrator(Protocol):
         """The execution, or None when there is none of that id."""
         ...
 
-    async def get_history(self, execution_id: str) -> list[HistoryEvent] | None:
-        """The execution's events, oldest first, or None when there is no such execution."""
+    async def get_history(
+        self, execution_id: str, wait_seconds: float = 0
+    ) -> list[HistoryEvent] | None:
+        """The execution's events, oldest first, or None when there is no such execution.
+        With `wait_seconds`, read once it has ended or that long has passed."""
         ...
 
     async def list_executions(
@@ -129,9 +132,15 @@ class OrchestratorClient:
             raise self._orchestrator.unexpected(response)
         return _parse(self._orchestrator, Execution, response)
 
-    async def get_history(self, execution_id: str) -> list[HistoryEvent] | None:
+    async def get_history(
+        self, execution_id: str, wait_seconds: float = 0
+    ) -> list[HistoryEvent] | None:
         url = "/executions/" + quote(execution_id, safe=":") + "/history"
-        response = await self._call("GET", url)
+        if wait_seconds:
+            params = {"waitSeconds": wait_seconds}
+            response = await self._call("GET", url, params=params, waits_seconds=wait_seconds)
+        else:
+            response = await self._call("GET", url)
         if response.status_code == 404:
             return None
         if response.status_code != 200:

@@ -89,9 +89,11 @@ class OrderService:
         )
         return PlacedOrder(order_id, replayed=False)
 
-    async def get(self, order_id: str) -> OrderView:
+    async def get(self, order_id: str, wait_seconds: float = 0) -> OrderView:
+        """The order; with `wait_seconds`, once it is no longer PROCESSING or that long has
+        passed, whichever comes first (the orchestrator holds the call: no polling here)."""
         the_id = execution_id(order_id)
-        events = await self._orchestrator.get_history(the_id) or []
+        events = await self._orchestrator.get_history(the_id, wait_seconds) or []
         execution = execution_of_history(the_id, events)
         if execution is None:
             raise OrderNotFound(order_id)

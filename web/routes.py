@@ -15,6 +15,9 @@ from web.schemas import OrderAccepted, OrderPage, OrderRequest, OrderView, Probl
 
 router = APIRouter()
 
+# The longest `wait` on GET /orders/{id} (the orchestrator's own limit for its long-poll).
+MAX_WAIT_SECONDS = 20
+
 ORDERS_PLACED = Counter("web_orders_placed_total", "Orders accepted by POST /orders", ["outcome"])
 
 _PROBLEMS = {
@@ -129,8 +132,21 @@ async def place_order(
     "tracking number, and why it failed if it did",
     responses=problems(404, 422, 502, 503),
 )
-async def get_order(order_id: uuid.UUID, orders: Orders) -> OrderView:
-    return await orders.get(str(order_id))
+async def get_order(
+    order_id: uuid.UUID,
+    orders: Orders,
+    wait: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=MAX_WAIT_SECONDS,
+            description="Seconds to wait for a PROCESSING order to finish before answering "
+            "(a long-poll: the answer comes as soon as it finishes; 0, the default, answers "
+            "at once). Saves polling for the outcome.",
+        ),
+    ] = 0,
+) -> OrderView:
+    return await orders.get(str(order_id), wait)
 
 
 @router.get(

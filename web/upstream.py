@@ -75,12 +75,20 @@ class Upstream:
         path: str,
         *,
         json_body: Any = None,
-        params: Mapping[str, str | int] | None = None,
+        params: Mapping[str, str | int | float] | None = None,
+        waits_seconds: float = 0,
     ) -> UpstreamResponse:
-        """Send one request. Unreachable, timed out or 5xx -> `UpstreamUnavailable`."""
+        """Send one request. Unreachable, timed out or 5xx -> `UpstreamUnavailable`.
+        `waits_seconds`: how long the upstream may hold it on purpose (a long-poll), on top of
+        the usual timeout."""
         url = self._base_url + path
+        timeout = self._timeout
+        if waits_seconds:
+            timeout = aiohttp.ClientTimeout(total=(timeout.total or 0) + waits_seconds)
         try:
-            async with self.session.request(method, url, json=json_body, params=params) as answer:
+            async with self.session.request(
+                method, url, json=json_body, params=params, timeout=timeout
+            ) as answer:
                 body = await answer.read()
                 status = answer.status
         except (TimeoutError, aiohttp.ClientError) as exc:

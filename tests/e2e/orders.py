@@ -19,12 +19,15 @@ def place(web: httpx.Client, body: dict[str, Any], **headers: str) -> str:
 
 
 def wait_finished(web: httpx.Client, order_id: str, timeout: float = 45.0) -> dict[str, Any]:
+    """The order once it is no longer PROCESSING: GET /orders/{id}?wait=... (a long-poll that
+    web answers as soon as the order finishes), again while it is still processing."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        order = web.get(f"/orders/{order_id}").json()
+    while (left := deadline - time.monotonic()) > 0:
+        wait = min(10.0, max(left, 0.1))
+        response = web.get(f"/orders/{order_id}", params={"wait": wait}, timeout=wait + 10)
+        order = response.json()
         if order["status"] != "PROCESSING":
             return dict(order)
-        time.sleep(0.1)
     raise AssertionError(f"order {order_id} still PROCESSING after {timeout}s: {order}")
 
 

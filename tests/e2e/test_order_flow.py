@@ -50,6 +50,15 @@ def test_happy_order_is_charged_held_and_shipped(
     assert available(web, product["sku"]) == before - 2
 
 
+def test_one_waiting_get_sees_the_order_finish(web: httpx.Client) -> None:
+    """GET with `wait` is held until the order is no longer PROCESSING, then answers it."""
+    product = stocked_product(web)
+    order_id = place(web, order_request(product["sku"], 1))
+    response = web.get(f"/orders/{order_id}", params={"wait": 20}, timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "COMPLETED"
+
+
 def test_declined_payment_fails_with_nothing_charged_or_held(
     web: httpx.Client, payment: httpx.Client, inventory: httpx.Client, shipping: httpx.Client
 ) -> None:

@@ -3,7 +3,9 @@ its pages (built from rows), oldest first or newest first."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -51,3 +53,48 @@ async def test_the_history_of_an_unknown_execution_is_a_404(harness: Harness) ->
     response = await harness.api.get("/executions/no-such:execution/history")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def one_task(queue: str) -> dict[str, Any]:
+    return {
+        "StartAt": "Work",
+        "States": {"Work": {"Type": "Task", "Resource": f"rabbitmq:{queue}", "End": True}},
+    }
+
+
+async def test_a_long_poll_answers_with_the_end_once_the_execution_ends(harness: Harness) -> None:
+    queue = f"test.it-{uuid.uuid4().hex[:10]}"
+    execution_id = await harness.start(await harness.register(one_task(queue)), {"n": 1})
+    url = f"/executions/{execution_id}/history"
+    waiting = asyncio.create_task(harness.api.get(url, params={"waitSeconds": 15}))
+    command = await harness.next_command(queue)
+    await asyncio.sleep(0.2)
+    assert not waiting.done()  # still running: the request is held, not answered
+    await harness.reply({"taskToken": command.message_id, "status": "SUCCEEDED", "output": 5})
+    response = await asyncio.wait_for(waiting, 15)
+    assert response.status_code == 200
+    assert response.json()["events"][-1]["type"] == "ExecutionSucceeded"
+
+
+async def test_a_long_poll_that_runs_out_answers_the_history_so_far(harness: Harness) -> None:
+    queue = f"test.it-{uuid.uuid4().hex[:10]}"
+    execution_id = await harness.start(await harness.register(one_task(queue)), {"n": 1})
+    url = f"/executions/{execution_id}/history"
+    response = await harness.api.get(url, params={"waitSeconds": 0.3})
+    assert response.status_code == 200
+    types = [event["type"] for event in response.json()["events"]]
+    assert types[0] == "ExecutionStarted" and "ExecutionSucceeded" not in types
+    assert (await harness.execution(execution_id))["status"] == "RUNNING"
+
+
+async def test_a_long_poll_is_bounded_and_refuses_an_unknown_execution(harness: Harness) -> None:
+    unknown = await harness.api.get(
+        "/executions/no-such:execution/history", params={"waitSeconds": 5}
+    )
+    assert unknown.status_code == 404
+    for bad in ("21", "-1", "later"):
+        response = await harness.api.get(
+            "/executions/no-such:execution/history", params={"waitSeconds": bad}
+        )
+        assert response.status_code == 422, bad
+        assert "waitSeconds" in response.text

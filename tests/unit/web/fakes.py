@@ -18,6 +18,7 @@ class FakeOrchestrator:
         self.executions: dict[str, Execution] = {}
         self.histories: dict[str, list[HistoryEvent]] = {}
         self.starts: list[tuple[str, str, dict[str, Any]]] = []
+        self.history_waits: list[float] = []  # each get_history's wait_seconds
         self.down = False
         # Set to an execution to have it appear just before the next start (a racing request).
         self.racing: Execution | None = None
@@ -68,8 +69,11 @@ class FakeOrchestrator:
         self._check_up()
         return self.executions.get(execution_id)
 
-    async def get_history(self, execution_id: str) -> list[HistoryEvent] | None:
+    async def get_history(
+        self, execution_id: str, wait_seconds: float = 0
+    ) -> list[HistoryEvent] | None:
         self._check_up()
+        self.history_waits.append(wait_seconds)
         if execution_id not in self.executions:
             return None
         return self.histories.get(execution_id, [])

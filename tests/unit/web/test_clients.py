@@ -3,6 +3,7 @@ API as web sends and reads it (real sockets, a handler per test standing in for 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import socket
@@ -35,11 +36,16 @@ EXECUTION = {
 
 
 @contextlib.asynccontextmanager
-async def _upstream(handler: Handler, name: str = "orchestrator") -> AsyncIterator[Upstream]:
+async def _upstream(
+    handler: Handler, name: str = "orchestrator", timeout_seconds: float = 5
+) -> AsyncIterator[Upstream]:
     """An Upstream client on a local server that answers every request with `handler`."""
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handler)
-    async with TestServer(app) as server, Upstream(name, str(server.make_url("")), 5) as client:
+    async with (
+        TestServer(app) as server,
+        Upstream(name, str(server.make_url("")), timeout_seconds) as client,
+    ):
         yield client
 
 
@@ -129,6 +135,24 @@ async def test_describe_and_history_use_the_execution_id_path() -> None:
         (1, 0, "ExecutionStarted"),
         (2, 1, "TaskStateEntered"),
     ]
+
+
+async def test_a_history_long_poll_may_outlast_the_usual_timeout() -> None:
+    """web holds `waitSeconds` open on top of its timeout; any other call still times out."""
+    queries: list[dict[str, str]] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        queries.append(dict(request.query))
+        await asyncio.sleep(0.3)  # the orchestrator waiting for the execution to end
+        return _json(200, {"events": []})
+
+    async with _upstream(handler, timeout_seconds=0.1) as upstream:
+        client = OrchestratorClient(upstream)
+        assert await client.get_history("order-fulfillment:abc", wait_seconds=2) == []
+        with pytest.raises(UpstreamUnavailable):
+            await client.get_history("order-fulfillment:abc")
+    assert queries[0] == {"waitSeconds": "2"}
+    assert queries[1] == {}
 
 
 async def test_unknown_execution_is_none() -> None:

@@ -217,3 +217,18 @@ async def test_openapi_documents_the_api(client: httpx.AsyncClient) -> None:
     assert spec["components"]["schemas"]["OrderRequest"]["examples"]
     assert spec["paths"]["/orders/{order_id}"]["get"]["responses"]["200"]
     assert spec["paths"]["/products"]["get"]["summary"]
+
+
+async def test_wait_is_passed_to_the_orchestrator_and_bounded(
+    client: httpx.AsyncClient, orchestrator: FakeOrchestrator
+) -> None:
+    done, history = succeeded()
+    orchestrator.add(done, history)
+    assert (await client.get(f"/orders/{done.name}?wait=2.5")).status_code == 200
+    assert (await client.get(f"/orders/{done.name}")).status_code == 200
+    assert orchestrator.history_waits == [2.5, 0]
+    for bad in ("21", "-1", "soon"):
+        response = await client.get(f"/orders/{done.name}?wait={bad}")
+        assert response.status_code == 422, bad
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "wait" in response.text

@@ -17,7 +17,6 @@ checks, so a consumer knows who sent it.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -33,6 +32,7 @@ from aio_pika.abc import (
 from prometheus_client import Counter
 
 from servicekit import amqp_cluster
+from servicekit.json_text import json_bytes
 from servicekit.messages import PoisonMessage
 from servicekit.metrics import measured, publish_headers
 from servicekit.transient import describe, is_transient
@@ -159,7 +159,7 @@ class Broker:
     ) -> None:
         """Publish persistently to `exchange` (the default one: straight to `queue`) and wait
         for the broker's confirm."""
-        payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+        payload = body if isinstance(body, bytes) else json_bytes(body)
         message = aio_pika.Message(
             payload,
             content_type="application/json",

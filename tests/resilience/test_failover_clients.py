@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
 import subprocess
 import tempfile
@@ -80,7 +81,7 @@ async def test_a_broker_goes_on_consuming_on_the_other_node(
 
         await broker.consume(queue, handler)
         await broker.publish(queue, {"node": "first"})
-        assert await asyncio.wait_for(got.get(), timeout=10) == b'{"node": "first"}'
+        assert json.loads(await asyncio.wait_for(got.get(), timeout=10)) == {"node": "first"}
 
         first_node = broker.node
         assert first_node == f"127.0.0.1:{servers_up.rabbitmq.port}"
@@ -89,9 +90,8 @@ async def test_a_broker_goes_on_consuming_on_the_other_node(
         # The robust channel declares the queue again on the node it reconnected to, and its
         # consumer with it, a moment after the connection is up: a message published before the
         # queue is there is unroutable and dropped, so publish again until one is consumed.
-        assert await _consumed_after_publishing(broker, queue, got, {"node": "second"}, 30) == (
-            b'{"node": "second"}'
-        )
+        consumed = await _consumed_after_publishing(broker, queue, got, {"node": "second"}, 30)
+        assert json.loads(consumed) == {"node": "second"}
     finally:
         await broker.close()
 

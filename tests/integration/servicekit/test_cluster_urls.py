@@ -4,6 +4,7 @@ hot path's pool and the SQLAlchemy engine each reach the one that answers."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
@@ -40,7 +41,7 @@ async def test_broker_connects_to_the_node_that_answers(amqp_url: str) -> None:
 
         await broker.consume(queue, handler)
         await broker.publish(queue, {"n": 1})
-        assert await asyncio.wait_for(got.get(), timeout=10) == b'{"n": 1}'
+        assert json.loads(await asyncio.wait_for(got.get(), timeout=10)) == {"n": 1}
     finally:
         await broker.close()
 

@@ -4,24 +4,33 @@ A client that wants an execution's outcome would otherwise poll, and every poll 
 orchestrator and Postgres a request and a query while the execution is still running. A waiter
 here costs nothing until the end: the transaction that ends an execution wakes its waiters
 right after it commits (`Orchestrator._count`). An end committed by another orchestrator
-process is not seen that way, so a waiter also reads the execution's status again every
-`recheck_seconds`; with one orchestrator the recheck never finds anything the wake-up missed.
+process is not seen that way, so while anyone waits, one query every `recheck_seconds` asks
+which of all the waited-on executions are no longer running (one query however many wait);
+with one orchestrator it never finds anything the wake-up missed.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from contextlib import contextmanager
+import logging
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager, suppress
 
-# How often a waiter re-reads the status, for ends committed by another orchestrator process.
+log = logging.getLogger(__name__)
+
+# How often the waited-on executions are read again, for ends another orchestrator committed.
 RECHECK_SECONDS = 0.5
+
+# Of these execution ids, those that are not running (ended, or gone).
+EndedAmong = Callable[[list[str]], Awaitable[Collection[str]]]
 
 
 class EndWaiters:
-    def __init__(self, recheck_seconds: float = RECHECK_SECONDS) -> None:
+    def __init__(self, ended_among: EndedAmong, recheck_seconds: float = RECHECK_SECONDS) -> None:
+        self._ended_among = ended_among
         self._recheck_seconds = recheck_seconds
         self._waiting: dict[str, set[asyncio.Future[None]]] = {}
+        self._rechecks: asyncio.Task[None] | None = None
 
     def __len__(self) -> int:
         """Waiters registered now (for tests: none are left behind)."""
@@ -41,26 +50,28 @@ class EndWaiters:
     ) -> bool:
         """Wait up to `seconds` for the execution to end; whether it has. `has_ended` reads its
         status (and raises if there is no such execution). It is asked once the waiter is
-        registered, so an end committed in between is not missed, then every recheck."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
+        registered, so that an end committed in between is not missed."""
         with self._registered(execution_id) as woken:
-            while True:
-                if await has_ended():
-                    return True
-                left = deadline - loop.time()
-                if left <= 0:
-                    return False
-                try:
-                    await asyncio.wait_for(asyncio.shield(woken), min(left, self._recheck_seconds))
-                except TimeoutError:
-                    continue
+            if await has_ended():
                 return True
+            try:
+                await asyncio.wait_for(woken, seconds)
+            except TimeoutError:
+                return False
+            return True
+
+    async def close(self) -> None:
+        if self._rechecks is not None:
+            self._rechecks.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._rechecks
 
     @contextmanager
     def _registered(self, execution_id: str) -> Iterator[asyncio.Future[None]]:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(execution_id, set()).add(future)
+        if self._rechecks is None or self._rechecks.done():
+            self._rechecks = asyncio.create_task(self._recheck_while_waited())
         try:
             yield future
         finally:
@@ -69,4 +80,14 @@ class EndWaiters:
                 waiters.discard(future)
                 if not waiters:
                     del self._waiting[execution_id]
-            future.cancel()
+
+    async def _recheck_while_waited(self) -> None:
+        while self._waiting:
+            await asyncio.sleep(self._recheck_seconds)
+            waited = list(self._waiting)
+            if not waited:
+                return
+            try:
+                self.ended(await self._ended_among(waited))
+            except Exception as exc:  # a failed read: the waiters still have their own timeouts
+                log.warning("could not read the status of waited-on executions: %r", exc)

@@ -115,7 +115,7 @@ class Orchestrator:
         self._publisher = publisher
         self._entropy = entropy
         self._states = StateCache(state_cache_size)
-        self._ends = EndWaiters()
+        self._ends = EndWaiters(self._ended_among)
         self._replies: GroupCommit[IncomingReply] = GroupCommit(
             self._settle_replies, max_batch=max_batch, workers=batch_workers
         )
@@ -126,6 +126,7 @@ class Orchestrator:
     async def close(self) -> None:
         await self._replies.close()
         await self._starts.close()
+        await self._ends.close()
 
     # ---- starting ----------------------------------------------------------------------
 
@@ -328,6 +329,12 @@ class Orchestrator:
             return status in TERMINAL
 
         return await self._ends.wait(execution_id, seconds, has_ended)
+
+    async def _ended_among(self, execution_ids: list[str]) -> set[str]:
+        """Of these executions, those not running (ended, or deleted since)."""
+        async with self._pool.acquire() as connection:
+            running = await connection.fetch(statements.SELECT_RUNNING_AMONG, execution_ids)
+        return set(execution_ids) - {record["execution_id"] for record in running}
 
     async def history_json(self, execution_id: str, *, reverse: bool = False) -> str:
         """GetExecutionHistory's events as a JSON array (id, previousEventId, timestamp, type,

@@ -146,6 +146,11 @@ WHERE execution_id = $1 FOR UPDATE SKIP LOCKED
 SELECT_EXECUTION = "SELECT * FROM orchestrator.executions WHERE execution_id = $1"
 # A long-poll's check (orchestrator.end_waiters): the status alone, no input or output to decode.
 SELECT_STATUS = "SELECT status FROM orchestrator.executions WHERE execution_id = $1"
+# The long-polls' recheck: which of the waited-on executions still run.
+SELECT_RUNNING_AMONG = """
+SELECT execution_id FROM orchestrator.executions
+WHERE execution_id = ANY($1::text[]) AND status = 'RUNNING'
+"""
 
 # The executions of a batch's reply tokens, locked, and the tokens with them; an execution
 # another transaction holds is skipped (with its tokens) and left for the batch's next round.

@@ -23,6 +23,11 @@ HEALTH_TIMEOUT_SECONDS = 2.0
 # Below uvicorn's keep-alive (75 s, servicekit.serve), so web never reuses a connection the
 # server is closing at that moment.
 KEEPALIVE_SECONDS = 15.0
+# Connections to one upstream at once (aiohttp's default), for calls and for long-polls apart:
+# clients waiting for their orders (`GET /orders/{id}?wait=`) hold theirs until the order ends,
+# and must never take the connections that new orders need.
+CONNECTIONS = 100
+LONG_POLL_CONNECTIONS = 1000
 
 
 @dataclass(frozen=True)
@@ -42,32 +47,54 @@ class Upstream:
     """A service's base URL and the connections to it. Open with `async with`."""
 
     def __init__(
-        self, name: str, base_url: str, timeout_seconds: float, api_token: str | None = None
+        self,
+        name: str,
+        base_url: str,
+        timeout_seconds: float,
+        api_token: str | None = None,
+        *,
+        connections: int = CONNECTIONS,
+        long_poll_connections: int = LONG_POLL_CONNECTIONS,
     ) -> None:
         self.name = name
         # Sent on every call but the health probe: the services' APIs need it (servicekit.auth).
         self._headers = {"Authorization": f"Bearer {api_token}"} if api_token else {}
         self._base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._limits = (connections, long_poll_connections)
         self._session: aiohttp.ClientSession | None = None
+        self._long_polls: aiohttp.ClientSession | None = None
 
-    async def __aenter__(self) -> Upstream:
-        connector = aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS)
-        self._session = aiohttp.ClientSession(
+    def _new_session(self, limit: int) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(limit=limit, keepalive_timeout=KEEPALIVE_SECONDS)
+        return aiohttp.ClientSession(
             connector=connector, timeout=self._timeout, headers=self._headers
         )
+
+    async def __aenter__(self) -> Upstream:
+        calls, long_polls = self._limits
+        self._session = self._new_session(calls)
+        self._long_polls = self._new_session(long_polls)
         return self
 
     async def __aexit__(self, *_: object) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        for session in (self._session, self._long_polls):
+            if session is not None:
+                await session.close()
+        self._session = self._long_polls = None
 
     @property
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:
             raise RuntimeError(f"the {self.name} client is not open (use `async with`)")
         return self._session
+
+    def _session_for(self, waits_seconds: float) -> aiohttp.ClientSession:
+        if not waits_seconds:
+            return self.session
+        if self._long_polls is None:
+            raise RuntimeError(f"the {self.name} client is not open (use `async with`)")
+        return self._long_polls
 
     async def request(
         self,
@@ -86,7 +113,7 @@ class Upstream:
         if waits_seconds:
             timeout = aiohttp.ClientTimeout(total=(timeout.total or 0) + waits_seconds)
         try:
-            async with self.session.request(
+            async with self._session_for(waits_seconds).request(
                 method, url, json=json_body, params=params, timeout=timeout
             ) as answer:
                 body = await answer.read()

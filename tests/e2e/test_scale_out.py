@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -55,3 +57,51 @@ def test_three_orchestrators_share_the_work_and_do_each_step_once(
     finally:
         for extra in extras:
             extra.stop()
+
+
+def test_a_long_poll_sees_an_end_another_orchestrator_committed(
+    stack: Stack, orchestrator: httpx.Client
+) -> None:
+    """The orchestrator holding the long-poll did not commit the end, so nothing wakes it: its
+    recheck of the waited-on executions must find it, long before the wait runs out."""
+    queue = f"test.nobody-{uuid.uuid4().hex[:8]}"  # no consumer: the execution stays RUNNING
+    definition = {
+        "StartAt": "Work",
+        "States": {"Work": {"Type": "Task", "Resource": f"rabbitmq:{queue}", "End": True}},
+    }
+    name = f"held-{uuid.uuid4().hex[:8]}"
+    assert orchestrator.put(f"/state-machines/{name}", json={"definition": definition}).is_success
+    started = orchestrator.post(
+        "/executions", json={"stateMachineName": name, "name": "one", "input": {}}
+    )
+    assert started.status_code == 201, started.text
+    execution_id = started.json()["executionId"]
+    other = stack.add_orchestrator("orchestrator-stopper")
+    other.start()
+    try:
+        other.wait_healthy()
+        wait_seconds = 20
+        with ThreadPoolExecutor(1) as pool:
+            began = time.monotonic()
+            held = pool.submit(
+                orchestrator.get,
+                f"/executions/{execution_id}/history",
+                params={"waitSeconds": wait_seconds},
+                timeout=wait_seconds + 10,
+            )
+            time.sleep(0.5)
+            assert not held.done()
+            stopped = httpx.post(
+                f"{other.url}/executions/{execution_id}/stop",
+                json={},
+                headers=stack.auth_headers,
+                timeout=10,
+            )
+            assert stopped.status_code == 200, stopped.text
+            response = held.result()
+            elapsed = time.monotonic() - began
+        assert response.status_code == 200
+        assert response.json()["events"][-1]["type"] == "ExecutionAborted"
+        assert elapsed < wait_seconds / 2, f"answered after {elapsed:.1f}s: the wait ran out"
+    finally:
+        other.stop()

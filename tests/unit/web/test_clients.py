@@ -37,16 +37,18 @@ EXECUTION = {
 
 @contextlib.asynccontextmanager
 async def _upstream(
-    handler: Handler, name: str = "orchestrator", timeout_seconds: float = 5
+    handler: Handler, name: str = "orchestrator", timeout_seconds: float = 5, connections: int = 100
 ) -> AsyncIterator[Upstream]:
     """An Upstream client on a local server that answers every request with `handler`."""
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handler)
-    async with (
-        TestServer(app) as server,
-        Upstream(name, str(server.make_url("")), timeout_seconds) as client,
-    ):
-        yield client
+    async with TestServer(app) as server:
+        base_url = str(server.make_url(""))
+        upstream = Upstream(
+            name, base_url, timeout_seconds, connections=connections, long_poll_connections=1
+        )
+        async with upstream as client:
+            yield client
 
 
 @contextlib.asynccontextmanager
@@ -153,6 +155,28 @@ async def test_a_history_long_poll_may_outlast_the_usual_timeout() -> None:
             await client.get_history("order-fulfillment:abc")
     assert queries[0] == {"waitSeconds": "2"}
     assert queries[1] == {}
+
+
+async def test_a_held_long_poll_never_takes_the_connection_other_calls_need() -> None:
+    """One connection for calls and one for long-polls: a call goes through while a long-poll
+    holds its own connection (sharing one pool, the call would wait for the long-poll)."""
+    release = asyncio.Event()
+
+    async def handler(request: web.Request) -> web.Response:
+        if "waitSeconds" in request.query:
+            await release.wait()  # the execution has not ended yet
+            return _json(200, {"events": []})
+        return _json(200, EXECUTION)
+
+    async with _upstream(handler, connections=1) as upstream:
+        client = OrchestratorClient(upstream)
+        held = asyncio.create_task(client.get_history("order-fulfillment:abc", wait_seconds=10))
+        await asyncio.sleep(0.1)
+        described = await asyncio.wait_for(client.describe_execution("order-fulfillment:abc"), 5)
+        assert described is not None
+        assert not held.done()
+        release.set()
+        assert await asyncio.wait_for(held, 5) == []
 
 
 async def test_unknown_execution_is_none() -> None:

@@ -36,18 +36,19 @@ def progress(label: str, done: int, total: int) -> None:
         print(file=sys.stderr)
 
 
-# Polling much faster than this steals the two cores from the services being measured.
-POLL_SECONDS = 0.025
+# How long one GET may be held for the order to end (web's `wait`; at most 20).
+WAIT_SECONDS = 10
 
 
-def place_and_wait(web: httpx.Client, sku: str, poll_seconds: float) -> dict[str, Any]:
-    """One order of `sku` placed, then polled every `poll_seconds` until it ends; the ended
-    order (SystemExit unless COMPLETED)."""
+def place_and_wait(web: httpx.Client, sku: str) -> dict[str, Any]:
+    """One order of `sku` placed, then asked for with a long-poll (`GET /orders/{id}?wait=`,
+    answered as soon as it ends); the ended order (SystemExit unless COMPLETED)."""
     placed = web.post("/orders", json=order_request(sku))
     placed.raise_for_status()
     order_id = placed.json()["order_id"]
-    while (order := web.get(f"/orders/{order_id}").json())["status"] == "PROCESSING":
-        time.sleep(poll_seconds)
+    wait = {"wait": WAIT_SECONDS}
+    while (order := web.get(f"/orders/{order_id}", params=wait).json())["status"] == "PROCESSING":
+        pass  # still running after WAIT_SECONDS: ask again
     if order["status"] != "COMPLETED":
         raise SystemExit(f"order {order_id} ended {order['status']}; is stock left?")
     return dict(order)
@@ -62,7 +63,7 @@ def order_latencies(web_url: str, count: int) -> tuple[list[float], list[float]]
             product = max(products, key=lambda p: p["available"])
             product["available"] -= 1
             started = time.perf_counter()
-            order = place_and_wait(web, product["sku"], POLL_SECONDS)
+            order = place_and_wait(web, product["sku"])
             latencies.append(time.perf_counter() - started)
             spans.append(
                 (

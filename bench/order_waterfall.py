@@ -42,14 +42,13 @@ from devtools.otlp_receiver import OtlpReceiver, ReceivedSpan
 from devtools.processes import Stack
 
 WARM_UP = 5  # orders placed before the measured ones: first connections, caches, JIT of plans
-POLL_SECONDS = 0.01
 PAUSE_SECONDS = 0.05  # between orders, so each finds the machine idle
 ORCHESTRATOR = "orchestrator"
 
 
 @dataclass(frozen=True)
 class Timed:
-    client_ms: float  # POST sent to the poll that saw COMPLETED
+    client_ms: float  # POST sent to the answer of the GET that saw COMPLETED
     server_ms: float  # POST sent to finished_at (same machine, same clock)
 
 
@@ -64,7 +63,7 @@ def place_orders(stack: Stack, count: int, label: str) -> list[Timed]:
     with httpx.Client(base_url=web_url, timeout=30) as web:
         for index in range(WARM_UP + count):
             sent = time.time()
-            order = place_and_wait(web, skus[index % len(skus)], POLL_SECONDS)
+            order = place_and_wait(web, skus[index % len(skus)])
             seen = time.time()
             if index >= WARM_UP:
                 finished = datetime.fromisoformat(order["finished_at"]).timestamp()

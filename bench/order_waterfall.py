@@ -149,9 +149,7 @@ def describe(name: str, values: list[float]) -> str:
 
 
 def run_stack(database_url: str, amqp_url: str, logs: Path, **extra: str) -> Stack:
-    stack = Stack.create(database_url, amqp_url, logs, **extra)
-    for service in stack.services.values():
-        service.env["LOG_LEVEL"] = "WARNING"
+    stack = Stack.create(database_url, amqp_url, logs, LOG_LEVEL="WARNING", **extra)
     stack.start()
     return stack
 

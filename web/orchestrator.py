@@ -136,11 +136,8 @@ class OrchestratorClient:
         self, execution_id: str, wait_seconds: float = 0
     ) -> list[HistoryEvent] | None:
         url = "/executions/" + quote(execution_id, safe=":") + "/history"
-        if wait_seconds:
-            params = {"waitSeconds": wait_seconds}
-            response = await self._call("GET", url, params=params, waits_seconds=wait_seconds)
-        else:
-            response = await self._call("GET", url)
+        params = {"waitSeconds": wait_seconds} if wait_seconds else None
+        response = await self._call("GET", url, params=params, waits_seconds=wait_seconds)
         if response.status_code == 404:
             return None
         if response.status_code != 200:

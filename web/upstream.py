@@ -61,7 +61,8 @@ class Upstream:
         self._headers = {"Authorization": f"Bearer {api_token}"} if api_token else {}
         self._base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
-        self._limits = (connections, long_poll_connections)
+        self._connections = connections
+        self._long_poll_connections = long_poll_connections
         self._session: aiohttp.ClientSession | None = None
         self._long_polls: aiohttp.ClientSession | None = None
 
@@ -72,9 +73,8 @@ class Upstream:
         )
 
     async def __aenter__(self) -> Upstream:
-        calls, long_polls = self._limits
-        self._session = self._new_session(calls)
-        self._long_polls = self._new_session(long_polls)
+        self._session = self._new_session(self._connections)
+        self._long_polls = self._new_session(self._long_poll_connections)
         return self
 
     async def __aexit__(self, *_: object) -> None:
@@ -85,16 +85,14 @@ class Upstream:
 
     @property
     def session(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            raise RuntimeError(f"the {self.name} client is not open (use `async with`)")
-        return self._session
+        return self._session_for(0)
 
     def _session_for(self, waits_seconds: float) -> aiohttp.ClientSession:
-        if not waits_seconds:
-            return self.session
-        if self._long_polls is None:
+        """The long-polls' session for a call held on purpose, the calls' one otherwise."""
+        session = self._long_polls if waits_seconds else self._session
+        if session is None:
             raise RuntimeError(f"the {self.name} client is not open (use `async with`)")
-        return self._long_polls
+        return session
 
     async def request(
         self,

@@ -3,12 +3,13 @@
     .venv/bin/python -m bench [--parts ceiling,celery,engine,store,map,tracing] [--concurrency 64]
         [--executions 1000] [--chains 2000] [--orchestrators 1]
         [--orders 500] [--clients 32] [--open-seconds 30]
-        [--map-sizes 1000,10000] [--map-concurrency 0,40] [--tracing-orders 300]
+        [--map-sizes 1000,10000] [--map-concurrency 0,40] [--tracing-orders 300] [--rounds 1]
 
 Each phase gets a fresh database and RabbitMQ vhost on the machine's servers (dropped at the
 end). Writes bench/results/<timestamp>.json and .png (and latest.json / latest.png) and prints
-a summary with our figures as ratios to the baselines measured in the same run. See
-bench/README.md."""
+a summary with our figures as ratios to the baselines measured in the same run. With `--rounds
+N` the parts run N times, interleaved, and the summary adds each round's ratios and their
+medians. See bench/README.md."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from typing import Any
 
 from bench import env
 from bench.cpu import CpuMeter
-from bench.stats import phase_figures, ratio
+from bench.stats import medians, phase_figures, ratio
 from devtools.processes import ServiceProcess
 
 PARTS = ("ceiling", "celery", "engine", "store", "map", "tracing")
@@ -101,6 +102,13 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--tracing-rounds", type=int, default=2, help="tracing: rounds of off then on (2)"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the parts this many times, interleaved (ceiling, engine, ceiling, engine, "
+        "...): ratios per round and their medians (1)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
     args = parser.parse_args(argv)
@@ -110,6 +118,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         args.map_concurrency = [int(n) for n in str(args.map_concurrency).split(",") if n.strip()]
     except ValueError:
         parser.error("--map-sizes and --map-concurrency take comma-separated integers")
+    if args.rounds < 1:
+        parser.error("--rounds must be 1 or more")
     if not args.map_sizes or min(args.map_sizes) < 1 or min(args.map_concurrency, default=0) < 0:
         parser.error("--map-sizes must be positive, --map-concurrency 0 or more")
     unknown = set(args.parts) - set(PARTS)
@@ -435,6 +445,8 @@ def summary(result: dict[str, Any]) -> str:
 
         tracing = summary_lines(phases["tracing"])
         lines.extend(["", *tracing] if lines else tracing)
+    if "rounds" in result:
+        lines.extend(["", *round_lines(result["rounds"], result["round_medians"])])
     if "store" in phases:
         lines.append("")
         store = phases["store"]
@@ -447,6 +459,22 @@ def summary(result: dict[str, Any]) -> str:
                 f"{process['start_mb']}/{process['end_mb']}/{process['peak_mb']}"
             )
     return "\n".join(lines)
+
+
+def round_lines(rounds: list[dict[str, Any]], medians: dict[str, float | None]) -> list[str]:
+    """One line per figure: its value in each round (the first is the table above), then the
+    median over the rounds."""
+    lines = [f"by round ({len(rounds)}), then the median:"]
+    for name, median in medians.items():
+        if median is None:  # a part this run left out
+            continue
+        digits = 1 if name.endswith("/s") and " / " not in name else 3  # rates; ratios and ms
+        cells = ", ".join(
+            "-" if (value := row.get(name)) is None else f"{value:.{digits}f}" for row in rounds
+        )
+        shown = "-" if median is None else f"{median:.{digits}f}"
+        lines.append(f"{name:<48} {cells}  median {shown}")
+    return lines
 
 
 def map_lines(figures: dict[str, Any]) -> list[str]:
@@ -484,32 +512,62 @@ def main(argv: list[str] | None = None) -> None:
     }
     began = time.monotonic()
     logs = Path(tempfile.mkdtemp(prefix="bench-logs-"))
+    rounds: list[dict[str, Any]] = []
     try:
         with env.servers() as servers:
-            for part in args.parts:
-                log(f"== {part}")
-                if part == "ceiling":
-                    result["phases"]["ceiling"] = run_ceiling(args, servers, logs)
-                elif part == "celery":
-                    result["phases"]["celery"] = run_celery(args, servers, logs)
-                elif part == "engine":
-                    result["phases"]["engine"] = run_engine(args, servers, logs)
-                elif part == "store":
-                    result["phases"]["store"] = run_store(args, servers, logs)
-                elif part == "map":
-                    result["phases"]["map"] = run_map(args, servers, logs)
-                elif part == "tracing":
-                    from bench.tracing_cost import run_tracing
-
-                    result["phases"]["tracing"] = run_tracing(args, servers, logs)
+            for number in range(1, args.rounds + 1):
+                phases: dict[str, Any] = {}
+                for part in args.parts:
+                    log(f"== {part}" if args.rounds == 1 else f"== round {number}: {part}")
+                    phases[part] = run_part(part, args, servers, logs)
+                rounds.append({"phases": phases, "ratios": ratios(phases)})
     finally:
         if args.keep_logs:
             log(f"process logs kept in {logs}")
         else:
             shutil.rmtree(logs, ignore_errors=True)
     result["seconds"] = round(time.monotonic() - began, 1)
-    result["ratios"] = ratios(result["phases"])
+    # The first round is the run's phases, as when there is one; the others follow in "rounds".
+    result["phases"] = rounds[0]["phases"]
+    result["ratios"] = rounds[0]["ratios"]
+    if len(rounds) > 1:
+        # Per round, its ratios and the absolute figures that show how far the machine drifted.
+        result["rounds"] = [{**r["ratios"], **round_figures(r["phases"])} for r in rounds]
+        result["round_medians"] = medians(result["rounds"])
+        result["later_rounds_phases"] = [r["phases"] for r in rounds[1:]]
     write(result, args.out)
+
+
+def run_part(part: str, args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, Any]:
+    if part == "ceiling":
+        return run_ceiling(args, servers, logs)
+    if part == "celery":
+        return run_celery(args, servers, logs)
+    if part == "engine":
+        return run_engine(args, servers, logs)
+    if part == "store":
+        return run_store(args, servers, logs)
+    if part == "map":
+        return run_map(args, servers, logs)
+    from bench.tracing_cost import run_tracing
+
+    return run_tracing(args, servers, logs)
+
+
+def round_figures(phases: dict[str, Any]) -> dict[str, float | None]:
+    """A round's absolute figures, to go beside its ratios."""
+    figures: dict[str, float | None] = {}
+    for part, name in (("ceiling", "ceiling chains/s"), ("celery", "celery chains/s")):
+        if part in phases:
+            figures[name] = phases[part]["per_second"]
+    if "engine" in phases:
+        figures["engine executions/s"] = phases["engine"]["per_second"]
+        figures["orchestrator CPU ms per transition"] = phases["engine"][
+            "orchestrator_cpu_ms_per_transition"
+        ]
+    if "store" in phases:
+        figures["store orders/s"] = phases["store"]["closed"]["per_second"]
+    return figures
 
 
 def write(result: dict[str, Any], out: Path) -> None:

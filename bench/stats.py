@@ -118,3 +118,15 @@ def phase_figures(samples: Sequence[Sample], seconds: float, steps: int = 1) -> 
         "bin_seconds": width,
         "series": per_second(samples, width),
     }
+
+
+def medians(rows: Sequence[dict[str, float | None]]) -> dict[str, float | None]:
+    """Per key, the median of the rows' values that are not None (None when none is): the
+    figure of several interleaved rounds, which a machine whose speed drifts between rounds
+    moves far less than it moves any one round's."""
+    keys = dict.fromkeys(key for row in rows for key in row)
+    result: dict[str, float | None] = {}
+    for key in keys:
+        values = [value for row in rows if (value := row.get(key)) is not None]
+        result[key] = percentile(values, 50) if values else None
+    return result

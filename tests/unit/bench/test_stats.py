@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bench.__main__ import ratios
+from bench.__main__ import ratios, round_lines
 from bench.stats import (
     Sample,
     bin_width,
     latency_summary,
+    medians,
     per_second,
     percentile,
     phase_figures,
@@ -92,3 +93,35 @@ def test_ratios_of_ours_to_the_baselines() -> None:
         "store orders/s / ceiling orders/s": 0.05,
     }
     assert set(ratios({}).values()) == {None}
+
+
+def test_medians_take_each_figure_over_the_rounds_that_have_it() -> None:
+    rounds: list[dict[str, float | None]] = [
+        {"engine / ceiling": 0.8, "engine / celery": None, "ceiling chains/s": 300.0},
+        {"engine / ceiling": 1.1, "engine / celery": 0.9, "ceiling chains/s": 200.0},
+        {"engine / ceiling": 0.9, "engine / celery": None, "ceiling chains/s": 250.0},
+    ]
+    assert medians(rounds) == {
+        "engine / ceiling": 0.9,
+        "engine / celery": 0.9,
+        "ceiling chains/s": 250.0,
+    }
+    assert medians([{"a": None}, {"a": None}]) == {"a": None}
+    assert medians([{"a": 1.0}, {"a": 2.0}]) == {"a": 1.5}
+
+
+def test_round_lines_show_every_round_then_the_median() -> None:
+    rounds: list[dict[str, float | None]] = [
+        {"engine transitions/s / ceiling transitions/s": 0.8, "ceiling chains/s": 300.04},
+        {"engine transitions/s / ceiling transitions/s": 1.1, "ceiling chains/s": None},
+    ]
+    for row in rounds:
+        row["store orders/s / ceiling orders/s"] = None  # no store part: no line
+    lines = round_lines(rounds, medians(rounds))
+    assert lines[0] == "by round (2), then the median:"
+    assert lines[1].split() == [
+        "engine", "transitions/s", "/", "ceiling", "transitions/s",
+        "0.800,", "1.100", "median", "0.950",
+    ]  # fmt: skip
+    assert lines[2].split() == ["ceiling", "chains/s", "300.0,", "-", "median", "300.0"]
+    assert len(lines) == 3

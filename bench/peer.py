@@ -4,12 +4,14 @@ processes (see bench.celery_peer); counts chains/s and start-to-finish latency."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
@@ -103,6 +105,17 @@ async def run_peer(
     finally:
         sender.shutdown(wait=False, cancel_futures=True)
         await connection.close()
+        _forget_connections(app)
+
+
+def _forget_connections(app: Any) -> None:
+    """Close the connections Celery pooled on the app. Its connection and producer pools keep
+    the broker URL they were opened with, and the next run (`--rounds`) is on a new vhost:
+    without this, its first send goes to the dropped one ("vhost not found")."""
+    with contextlib.suppress(Exception):  # they may have died with their vhost already
+        app.pool.force_close_all()
+    app._pool = None  # what Celery itself resets after a fork (Celery._after_fork)
+    app.amqp._producer_pool = None
 
 
 def stop_workers(workers: list[Worker]) -> None:

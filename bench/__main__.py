@@ -468,7 +468,7 @@ def round_lines(rounds: list[dict[str, Any]], medians: dict[str, float | None]) 
     for name, median in medians.items():
         if median is None:  # a part this run left out
             continue
-        digits = 1 if name.endswith("/s") and " / " not in name else 3  # rates; ratios and ms
+        digits = 3 if " / " in name or "CPU" in name else 1  # ratios, CPU; rates, latency
         cells = ", ".join(
             "-" if (value := row.get(name)) is None else f"{value:.{digits}f}" for row in rounds
         )
@@ -567,6 +567,10 @@ def round_figures(phases: dict[str, Any]) -> dict[str, float | None]:
         ]
     if "store" in phases:
         figures["store orders/s"] = phases["store"]["closed"]["per_second"]
+        half_peak = phases["store"].get("open")
+        if half_peak:
+            figures["store half-peak p50 ms"] = half_peak["latency"]["p50_ms"]
+            figures["store half-peak p99 ms"] = half_peak["latency"]["p99_ms"]
     return figures
 
 

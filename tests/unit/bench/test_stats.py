@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from bench.__main__ import ratios, round_lines
+from bench.__main__ import ratios, round_figures, round_lines
 from bench.stats import (
     Sample,
     bin_width,
@@ -125,3 +127,24 @@ def test_round_lines_show_every_round_then_the_median() -> None:
     ]  # fmt: skip
     assert lines[2].split() == ["ceiling", "chains/s", "300.0,", "-", "median", "300.0"]
     assert len(lines) == 3
+
+
+def test_round_figures_name_each_part_that_ran() -> None:
+    phases: dict[str, Any] = {
+        "ceiling": {"per_second": 250.0},
+        "engine": {"per_second": 230.0, "orchestrator_cpu_ms_per_transition": 0.9},
+        "store": {
+            "closed": {"per_second": 100.0},
+            "open": {"latency": {"p50_ms": 41.0, "p99_ms": 120.0}},
+        },
+    }
+    assert round_figures(phases) == {
+        "ceiling chains/s": 250.0,
+        "engine executions/s": 230.0,
+        "orchestrator CPU ms per transition": 0.9,
+        "store orders/s": 100.0,
+        "store half-peak p50 ms": 41.0,
+        "store half-peak p99 ms": 120.0,
+    }
+    del phases["store"]["open"]
+    assert "store half-peak p50 ms" not in round_figures(phases)

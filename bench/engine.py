@@ -2,8 +2,9 @@
 
 Real orchestrator processes on this phase's database and vhost; executions started over the
 HTTP API (POST /executions), at most `concurrency` unfinished at any time (a new one starts when
-one ends). Latency is from just before the POST to the execution's stopDate as the orchestrator
-recorded it (same machine, same clock), so polling for the end costs no precision."""
+one ends, learnt by polling the executions table or, with `long_poll`, by a long-poll of its
+history). Latency is from just before the POST to the execution's stopDate as the orchestrator
+recorded it (same machine, same clock), so how the end is learnt costs no precision."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
 
@@ -43,9 +45,19 @@ WORKFLOW = {
         for n in range(1, STEPS + 1)
     },
 }
-# How often the driver looks for finished executions (one indexed query for at most
-# `concurrency` ids). Latency does not depend on it; only how soon the next one starts.
+# How the driver learns that an execution ended, which frees its slot for the next one: one
+# indexed query every POLL_SECONDS for the unfinished ids. Latency does not depend on it (it
+# ends at the execution's stopDate); throughput does, a little (bench/README.md). With
+# `long_poll` (bench --engine-long-poll) the driver long-polls each execution's history
+# instead, as a client would; that costs the orchestrator a request per execution.
 POLL_SECONDS = 0.05
+LONG_POLL_SECONDS = 20
+TERMINAL_EVENTS = {
+    "ExecutionSucceeded": "SUCCEEDED",
+    "ExecutionFailed": "FAILED",
+    "ExecutionTimedOut": "TIMED_OUT",
+    "ExecutionAborted": "ABORTED",
+}
 
 
 def start_orchestrators(
@@ -87,6 +99,23 @@ def _seconds(stamp: datetime) -> float:
     return stamp.timestamp()
 
 
+async def wait_for_end(client: HttpClient, execution_id: str) -> tuple[str, datetime]:
+    """(status, end time) of the execution, by long-polls of its history, newest event first."""
+    path = (
+        f"/executions/{quote(execution_id, safe='')}/history"
+        f"?waitSeconds={LONG_POLL_SECONDS}&reverseOrder=true"
+    )
+    while True:
+        code, body = await client.get_json(path)
+        if code != 200:
+            raise RuntimeError(f"GET {path}: {code} {body}")
+        events = body["events"]
+        if events and events[0]["type"] in TERMINAL_EVENTS:
+            return TERMINAL_EVENTS[events[0]["type"]], datetime.fromisoformat(
+                events[0]["timestamp"]
+            )
+
+
 async def run_engine(
     urls: list[str],
     database_url: str,
@@ -94,9 +123,11 @@ async def run_engine(
     echo: Worker,
     executions: int,
     concurrency: int,
+    long_poll: bool = False,
 ) -> tuple[list[Sample], float, int]:
     """(samples, seconds, state transitions) for `executions` executions across `urls`, their
-    tasks answered by the `echo` worker process."""
+    tasks answered by the `echo` worker process; each end learnt by polling the executions
+    table, or with `long_poll` by a long-poll of the execution's history."""
     await wait_consuming(amqp_url, [echo])
     # The poll below must stay cheap (it shares Postgres with what it measures): an index probe
     # per id, as on the orchestrator's own connections, not a scan of every execution.
@@ -121,8 +152,15 @@ async def run_engine(
                 if entry is not None and not entry[1].done():
                     entry[1].set_result((row["status"], row["stop_date"]))
 
+    async def ended(client: HttpClient, execution_id: str) -> tuple[str, datetime]:
+        if long_poll:
+            return await wait_for_end(client, execution_id)
+        finished: asyncio.Future[tuple[str, datetime]] = asyncio.get_running_loop().create_future()
+        pending[execution_id] = (time.time(), finished)
+        return await finished
+
     try:
-        poller = asyncio.create_task(poll())
+        poller = None if long_poll else asyncio.create_task(poll())
         gate = asyncio.Semaphore(concurrency)
         # The lean client (bench/http_client.py), not httpx: the driver shares the cores with
         # what it measures, so its own CPU per execution lowers the figures.
@@ -133,20 +171,18 @@ async def run_engine(
             async def one(index: int) -> None:
                 async with gate:
                     started = time.time()
+                    client = clients[index % len(clients)]
                     async with asyncio.timeout(60):
-                        code, body = await clients[index % len(clients)].post_json(
+                        code, body = await client.post_json(
                             "/executions",
                             {"stateMachineName": MACHINE, "name": uuid.uuid4().hex, "input": {}},
                         )
                     if code not in (200, 201):
                         raise RuntimeError(f"POST /executions: {code} {body}")
-                    finished: asyncio.Future[tuple[str, datetime]] = (
-                        asyncio.get_running_loop().create_future()
-                    )
-                    pending[body["executionId"]] = (started, finished)
-                    status, stop_date = await asyncio.wait_for(finished, timeout=120)
-                    ended = _seconds(stop_date)
-                    samples.append(Sample(ended - began, ended - started, status == "SUCCEEDED"))
+                    async with asyncio.timeout(120):
+                        status, stop_date = await ended(client, body["executionId"])
+                    end = _seconds(stop_date)
+                    samples.append(Sample(end - began, end - started, status == "SUCCEEDED"))
                     progress.update()
 
             await asyncio.gather(*(one(i) for i in range(executions)))
@@ -156,7 +192,8 @@ async def run_engine(
         elapsed = max(s.end for s in samples)
         progress.close()
         stop_polling.set()
-        await poller
+        if poller is not None:
+            await poller
         transitions = await connection.fetchval(
             "SELECT count(*) FROM orchestrator.history_events WHERE type LIKE '%StateEntered'"
         )

@@ -36,6 +36,13 @@ def test_encode_request_is_a_post_with_the_json_length() -> None:
     assert rest == body
 
 
+def test_encode_request_without_a_body_is_a_get() -> None:
+    raw = encode_request("h:1", "/executions/m%3Ax/history?waitSeconds=20", None, {"A": "b"})
+    assert (
+        raw == b"GET /executions/m%3Ax/history?waitSeconds=20 HTTP/1.1\r\nHost: h:1\r\nA: b\r\n\r\n"
+    )
+
+
 def test_parse_head_reads_status_length_and_keep_alive() -> None:
     head = b"HTTP/1.1 201 Created\r\ndate: x\r\nCONTENT-LENGTH: 17\r\ncontent-type: a/b\r\n\r\n"
     assert parse_head(head) == Head(status=201, content_length=17, close=False)

@@ -486,8 +486,7 @@ def round_lines(rounds: list[dict[str, Any]], medians: dict[str, float | None]) 
         cells = ", ".join(
             "-" if (value := row.get(name)) is None else f"{value:.{digits}f}" for row in rounds
         )
-        shown = "-" if median is None else f"{median:.{digits}f}"
-        lines.append(f"{name:<48} {cells}  median {shown}")
+        lines.append(f"{name:<48} {cells}  median {median:.{digits}f}")
     return lines
 
 

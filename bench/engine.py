@@ -109,11 +109,9 @@ async def wait_for_end(client: HttpClient, execution_id: str) -> tuple[str, date
         code, body = await client.get_json(path)
         if code != 200:
             raise RuntimeError(f"GET {path}: {code} {body}")
-        events = body["events"]
-        if events and events[0]["type"] in TERMINAL_EVENTS:
-            return TERMINAL_EVENTS[events[0]["type"]], datetime.fromisoformat(
-                events[0]["timestamp"]
-            )
+        newest = body["events"][0] if body["events"] else None
+        if newest is not None and newest["type"] in TERMINAL_EVENTS:
+            return TERMINAL_EVENTS[newest["type"]], datetime.fromisoformat(newest["timestamp"])
 
 
 async def run_engine(
@@ -132,7 +130,7 @@ async def run_engine(
     # The poll below must stay cheap (it shares Postgres with what it measures): an index probe
     # per id, as on the orchestrator's own connections, not a scan of every execution.
     connection = await asyncpg.connect(database_url, server_settings=PLANNER_SETTINGS)
-    pending: dict[str, tuple[float, asyncio.Future[tuple[str, datetime]]]] = {}
+    pending: dict[str, asyncio.Future[tuple[str, datetime]]] = {}
     samples: list[Sample] = []
     progress = bar("engine", executions, "exec")
     stop_polling = asyncio.Event()
@@ -148,15 +146,15 @@ async def run_engine(
                 list(pending),
             )
             for row in rows:
-                entry = pending.pop(row["execution_id"], None)
-                if entry is not None and not entry[1].done():
-                    entry[1].set_result((row["status"], row["stop_date"]))
+                finished = pending.pop(row["execution_id"], None)
+                if finished is not None and not finished.done():
+                    finished.set_result((row["status"], row["stop_date"]))
 
     async def ended(client: HttpClient, execution_id: str) -> tuple[str, datetime]:
         if long_poll:
             return await wait_for_end(client, execution_id)
         finished: asyncio.Future[tuple[str, datetime]] = asyncio.get_running_loop().create_future()
-        pending[execution_id] = (time.time(), finished)
+        pending[execution_id] = finished
         return await finished
 
     try:

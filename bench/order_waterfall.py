@@ -4,12 +4,14 @@
     .venv/bin/python -m bench.order_waterfall --orders 30
 
 Starts the five processes twice on a fresh database and vhost (bench.env), places `--orders`
-orders one at a time on each, and prints:
+orders one at a time on each (or, with `--rate R`, arriving at R per second, Poisson, as the
+store benchmark's open loop does, to see which hops grow under load), and prints:
 
 - the untraced figures first (the first stack, tracing off): POST to `finished_at` as the
   orchestrator recorded it, the true cost of an order on an idle machine;
 - then the traced waterfall (the second stack, spans exported to an in-process OTLP receiver):
-  per segment of the order's path, its median over the orders, from the spans' start times.
+  per segment of the order's path, its median over the orders (with `--rate`, its p90 and p99
+  too), from the spans' start times.
   Tracing itself makes every process slower (by a fifth to a half here), so read the waterfall
   for shares, and the untraced lines for milliseconds.
 
@@ -52,8 +54,9 @@ class Timed:
     server_ms: float  # POST sent to finished_at (same machine, same clock)
 
 
-def place_orders(stack: Stack, count: int, label: str) -> list[Timed]:
-    """`count` orders one at a time after the warm-up: their times."""
+def place_orders(stack: Stack, count: int, label: str, rate: float = 0) -> list[Timed]:
+    """`count` orders after the warm-up (one at a time, or arriving at `rate` per second):
+    their times."""
     web_url = stack.url("web")
     restock = store.restock(
         web_url, stack.url("inventory_service"), count + WARM_UP, stack.auth_headers
@@ -61,7 +64,7 @@ def place_orders(stack: Stack, count: int, label: str) -> list[Timed]:
     skus = asyncio.run(restock)
     timed: list[Timed] = []
     with httpx.Client(base_url=web_url, timeout=30) as web:
-        for index in range(WARM_UP + count):
+        for index in range(WARM_UP + (0 if rate else count)):
             sent = time.time()
             order = place_and_wait(web, skus[index % len(skus)])
             seen = time.time()
@@ -71,6 +74,14 @@ def place_orders(stack: Stack, count: int, label: str) -> list[Timed]:
             print(f"\r{label}: {index + 1}/{WARM_UP + count}", end="", file=sys.stderr)
             time.sleep(PAUSE_SECONDS)
     print(file=sys.stderr)
+    if rate:
+        outcomes, _, _ = asyncio.run(store.open_loop(web_url, skus, rate, count))
+        if outcomes.errors:
+            raise SystemExit(f"{label}: orders that did not complete: {dict(outcomes.errors)}")
+        timed = [
+            Timed(seen * 1000, sample.latency * 1000)
+            for sample, seen in zip(outcomes.samples, outcomes.observed, strict=True)
+        ]
     return timed
 
 
@@ -119,13 +130,18 @@ def segments(spans: Sequence[ReceivedSpan]) -> Iterator[tuple[str, float]]:
         yield f"orchestrator: {service}'s reply decided, to {what}", after.start_ns - back.start_ns
 
 
-def waterfall(traces: Sequence[Sequence[ReceivedSpan]]) -> list[tuple[str, float]]:
-    """Each segment's median over the traces, in path order (in milliseconds)."""
+def segment_samples(traces: Sequence[Sequence[ReceivedSpan]]) -> list[tuple[str, list[float]]]:
+    """Each segment's milliseconds in every trace, segments in path order."""
     samples: dict[str, list[float]] = defaultdict(list)
     for spans in traces:
         for name, nanoseconds in segments(spans):
             samples[name].append(nanoseconds / 1e6)
-    return [(name, statistics.median(values)) for name, values in samples.items()]
+    return list(samples.items())
+
+
+def waterfall(traces: Sequence[Sequence[ReceivedSpan]]) -> list[tuple[str, float]]:
+    """Each segment's median over the traces, in path order (in milliseconds)."""
+    return [(name, statistics.median(values)) for name, values in segment_samples(traces)]
 
 
 def traces_of(receiver: OtlpReceiver, count: int) -> list[list[ReceivedSpan]]:
@@ -144,8 +160,8 @@ def traces_of(receiver: OtlpReceiver, count: int) -> list[list[ReceivedSpan]]:
 
 
 def describe(name: str, values: list[float]) -> str:
-    median, p90 = percentile(values, 50), percentile(values, 90)
-    return f"{name:<44} median {median:6.1f} ms   p90 {p90:6.1f} ms"
+    median, p90, p99 = percentile(values, 50), percentile(values, 90), percentile(values, 99)
+    return f"{name:<44} median {median:6.1f} ms   p90 {p90:6.1f} ms   p99 {p99:6.1f} ms"
 
 
 def run_stack(database_url: str, amqp_url: str, logs: Path, **extra: str) -> Stack:
@@ -157,6 +173,12 @@ def run_stack(database_url: str, amqp_url: str, logs: Path, **extra: str) -> Sta
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=30)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="orders per second, arriving at random (Poisson); 0, the default: one at a time",
+    )
     args = parser.parse_args()
     with (
         env.servers() as servers,
@@ -166,14 +188,14 @@ def main() -> None:
         with env.fresh(servers) as (database_url, amqp_url):
             stack = run_stack(database_url, amqp_url, Path(logs))
             try:
-                untraced = place_orders(stack, args.orders, "untraced")
+                untraced = place_orders(stack, args.orders, "untraced", args.rate)
             finally:
                 stack.stop()
         with env.fresh(servers) as (database_url, amqp_url):
             traced_env = receiver.environment(schedule_delay_ms=100)
             stack = run_stack(database_url, amqp_url, Path(logs), **traced_env)
             try:
-                traced = place_orders(stack, args.orders, "traced")
+                traced = place_orders(stack, args.orders, "traced", args.rate)
                 traces = traces_of(receiver, args.orders)
             finally:
                 stack.stop()
@@ -181,15 +203,19 @@ def main() -> None:
     print(describe("untraced: POST -> finished_at (server)", [t.server_ms for t in untraced]))
     print(describe("untraced: POST -> COMPLETED seen (client)", [t.client_ms for t in untraced]))
     print(describe("traced:   POST -> finished_at (server)", [t.server_ms for t in traced]))
-    rows = waterfall(traces)
-    total = sum(ms for _, ms in rows)
-    print(f"\nthe traced path, median per segment over {len(traces)} orders:")
+    rows = segment_samples(traces)
+    medians = [(name, statistics.median(values)) for name, values in rows]
+    total = sum(ms for _, ms in medians)
+    pace = f"at {args.rate:g} orders/s" if args.rate else "one at a time"
+    print(f"\nthe traced path, median per segment over {len(traces)} orders ({pace}):")
     at = 0.0
-    for name, ms in rows:
-        print(f"  {at:6.1f} +{ms:5.1f} ms  {100 * ms / total:4.1f}%  {name}")
+    for (name, ms), (_, values) in zip(medians, rows, strict=True):
+        spread = f"  p90 {percentile(values, 90):5.1f}  p99 {percentile(values, 99):5.1f}"
+        tail = spread if args.rate else ""
+        print(f"  {at:6.1f} +{ms:5.1f} ms  {100 * ms / total:4.1f}%{tail}  {name}")
         at += ms
     shares: dict[str, float] = defaultdict(float)
-    for name, ms in rows:
+    for name, ms in medians:
         shares[name.split(":")[0] if ":" in name else "web + start"] += ms
     print("\nby who (share of the traced path):")
     for who, ms in sorted(shares.items(), key=lambda item: -item[1]):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.order_waterfall import segments, waterfall
+from bench.order_waterfall import segment_samples, segments, waterfall
 from devtools.otlp_receiver import ReceivedSpan
 
 
@@ -46,3 +46,9 @@ def test_the_waterfall_takes_each_segments_median_in_path_order() -> None:
     rows = waterfall([one_order(0.0), one_order(2.0), one_order(4.0)])
     assert rows[0][0].startswith("web")
     assert dict(rows)["broker: payment_service's reply to the orchestrator"] == 3.0
+
+
+def test_under_load_every_orders_time_of_a_segment_is_kept_for_its_percentiles() -> None:
+    rows = dict(segment_samples([one_order(0.0), one_order(4.0), one_order(2.0)]))
+    assert rows["broker: payment_service's reply to the orchestrator"] == [1.0, 5.0, 3.0]
+    assert len(rows) == 9

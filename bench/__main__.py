@@ -173,7 +173,7 @@ def run_ceiling(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str,
         echo = echo_process(amqp_url, logs)
         echo.start()
         try:
-            with CpuMeter({"ceiling script": os.getpid(), "echo": pid(echo)}) as cpu:
+            with CpuMeter({"ceiling script": os.getpid(), "echo": pid(echo)}, servers=True) as cpu:
                 samples, seconds = asyncio.run(
                     run_ceiling(database_url, amqp_url, echo, args.chains, args.concurrency)
                 )
@@ -195,7 +195,7 @@ def run_celery(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, 
         workers = peer.start_workers(amqp_url, logs, args.celery_pool, args.celery_concurrency)
         try:
             pids = {"driver": os.getpid()} | {w.log_path.stem: pid(w) for w in workers}
-            with CpuMeter(pids) as cpu:
+            with CpuMeter(pids, servers=True) as cpu:
                 samples, seconds = asyncio.run(
                     peer.run_peer(amqp_url, workers, args.chains, args.concurrency)
                 )
@@ -231,7 +231,7 @@ def run_engine(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, 
             pids = {"driver": os.getpid(), "echo": pid(echo)} | {
                 f"orchestrator-{n}": pid(p) for n, p in enumerate(processes)
             }
-            with CpuMeter(pids) as cpu:
+            with CpuMeter(pids, servers=True) as cpu:
                 samples, seconds, transitions = asyncio.run(
                     engine.run_engine(
                         [p.url for p in processes],
@@ -330,7 +330,10 @@ async def store_phase(args: argparse.Namespace, stack: Any, database_url: str) -
     skus = await store.restock(web, inventory, args.orders, stack.auth_headers)
     before = await store.database_size(database_url)
     pids = store.stack_pids(stack)
-    with store.MemorySampler(pids) as memory, CpuMeter(pids | {"driver": os.getpid()}) as cpu:
+    with (
+        store.MemorySampler(pids) as memory,
+        CpuMeter(pids | {"driver": os.getpid()}, servers=True) as cpu,
+    ):
         long_poll = not args.store_polls
         closed, closed_seconds = await store.closed_loop(
             web, skus, args.orders, args.clients, long_poll
@@ -386,6 +389,16 @@ def ratios(phases: dict[str, Any]) -> dict[str, float | None]:
     }
 
 
+def cpu_line(part: str, phase: dict[str, Any]) -> str:
+    """`part: CPU ms per <unit>: <process> <ms>, ...`, and their sum when there are several
+    (the whole cost of a unit, with the servers when they were measured)."""
+    per_unit = {name: v["ms_per_unit"] for name, v in phase["cpu"].items()}
+    spent = ", ".join(f"{name} {ms}" for name, ms in per_unit.items())
+    known = [ms for ms in per_unit.values() if ms is not None]
+    total = f" (in all {sum(known):.2f})" if len(known) > 1 else ""
+    return f"{part}: CPU ms per {phase['unit']}: {spent}{total}"
+
+
 def summary(result: dict[str, Any]) -> str:
     def number(value: float | None, digits: int = 1) -> str:
         return "-" if value is None else f"{value:,.{digits}f}"
@@ -434,21 +447,12 @@ def summary(result: dict[str, Any]) -> str:
         for name, value in result["ratios"].items():
             lines.append(f"{name:<48} {number(value, 3)}")
     cpu_lines = []
-    for part in ("ceiling", "celery", "engine"):
+    for part in ("ceiling", "celery", "engine", "store"):
         if part in phases:
-            unit = phases[part]["unit"]
-            spent = ", ".join(
-                f"{name} {v['ms_per_unit']}" for name, v in phases[part]["cpu"].items()
-            )
-            cpu_lines.append(f"{part}: CPU ms per {unit}: {spent}")
-    if "engine" in phases:
-        per = phases["engine"]["orchestrator_cpu_ms_per_transition"]
-        cpu_lines.append(f"engine: orchestrator CPU ms per transition: {per}")
-    if "store" in phases:
-        spent = ", ".join(
-            f"{name} {v['ms_per_unit']}" for name, v in phases["store"]["cpu"].items()
-        )
-        cpu_lines.append(f"store: CPU ms per order: {spent}")
+            cpu_lines.append(cpu_line(part, phases[part]))
+        if part == "engine" and "engine" in phases:
+            per = phases["engine"]["orchestrator_cpu_ms_per_transition"]
+            cpu_lines.append(f"engine: orchestrator CPU ms per transition: {per}")
     if cpu_lines:
         lines.append("")
         lines.extend(cpu_lines)

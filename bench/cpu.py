@@ -2,13 +2,22 @@
 driver's children are the processes measured beside it).
 
 Less disturbed than throughput by whatever else shares the cores: a process's CPU per unit of
-work stays about the same when another job slows it down."""
+work stays about the same when another job slows it down.
+
+With `servers=True`, Postgres and RabbitMQ are measured too, when their processes run on this
+machine (`postgres` and `beam.smp`, as the machine's servers and Docker's containers both show
+them): every process of each, and the children they reaped (Postgres backends whose connections
+closed during the phase), so whatever else they serve during the phase counts as well. On a
+machine given over to the benchmark they show where a unit's cost lies beyond our processes."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import psutil
+
+# The servers' processes by name, as psutil sees them.
+SERVERS = {"postgres (server)": ("postgres",), "rabbitmq (server)": ("beam.smp",)}
 
 
 def _cpu(process: psutil.Process) -> float:
@@ -19,14 +28,43 @@ def _cpu(process: psutil.Process) -> float:
         return 0.0
 
 
+def _cpu_with_reaped_children(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+        return float(times.user + times.system + times.children_user + times.children_system)
+    except psutil.Error:
+        return 0.0
+
+
+def servers_cpu() -> dict[str, float]:
+    """Per server running here, the CPU seconds its processes have spent: the live ones', and
+    those of the children they have reaped (a Postgres backend that exits is reaped by the
+    postmaster, which then carries its CPU), so the figure only grows."""
+    found: dict[str, float] = {}
+    for process in psutil.process_iter(["name"]):
+        for server, names in SERVERS.items():
+            if process.info["name"] in names:
+                found[server] = found.get(server, 0.0) + _cpu_with_reaped_children(process)
+    return found
+
+
+def servers_spent(began: dict[str, float], ended: dict[str, float]) -> dict[str, float]:
+    """Per server seen running at both readings: the CPU seconds spent between them."""
+    return {server: max(0.0, ended[server] - began[server]) for server in ended if server in began}
+
+
 class CpuMeter:
-    def __init__(self, pids: dict[str, int]) -> None:
+    def __init__(self, pids: dict[str, int], *, servers: bool = False) -> None:
         self.processes = {name: psutil.Process(pid) for name, pid in pids.items()}
+        self.servers = servers
         self.began: dict[str, float] = {}
+        self.servers_began: dict[str, float] = {}
         self.spent: dict[str, float] = {}
 
     def __enter__(self) -> CpuMeter:
         self.began = {name: _cpu(process) for name, process in self.processes.items()}
+        if self.servers:
+            self.servers_began = servers_cpu()
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -34,6 +72,8 @@ class CpuMeter:
             name: max(0.0, _cpu(process) - self.began[name])
             for name, process in self.processes.items()
         }
+        if self.servers:
+            self.spent |= servers_spent(self.servers_began, servers_cpu())
 
     def figures(self, units: int) -> dict[str, Any]:
         """Per process: CPU seconds, and milliseconds per unit of work."""

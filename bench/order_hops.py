@@ -53,6 +53,18 @@ HOPS: list[tuple[str, str, dict[str, str], str]] = [
         "orchestrator: POST /executions",
     ),
     (
+        "orchestrator",
+        "orchestrator_group_commit_queued_seconds",
+        {"kind": "starts"},
+        "orchestrator: a start's turn in the group commit",
+    ),
+    (
+        "orchestrator",
+        "orchestrator_group_commit_settle_seconds",
+        {"kind": "starts"},
+        "orchestrator: a batch of starts settled (its statement)",
+    ),
+    (
         "payment_service",
         "amqp_queue_wait_seconds",
         {"queue": "payment.commands"},
@@ -99,6 +111,18 @@ HOPS: list[tuple[str, str, dict[str, str], str]] = [
         "amqp_handle_duration_seconds",
         {"queue": "orchestrator.results"},
         "orchestrator: a reply settled (group commit)",
+    ),
+    (
+        "orchestrator",
+        "orchestrator_group_commit_queued_seconds",
+        {"kind": "replies"},
+        "orchestrator: a reply's turn in the group commit",
+    ),
+    (
+        "orchestrator",
+        "orchestrator_group_commit_settle_seconds",
+        {"kind": "replies"},
+        "orchestrator: a batch of replies settled (its transaction)",
     ),
     (
         "orchestrator",

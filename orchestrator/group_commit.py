@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -39,6 +40,20 @@ BATCH_SIZE = Histogram(
     "Items settled per transaction",
     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
 )
+_SECONDS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+# What a caller's wait is made of: its turn (the batches before it), then its batch's settling.
+QUEUED = Histogram(
+    "orchestrator_group_commit_queued_seconds",
+    "From an item's submit to the start of the batch that settles it, by kind of item",
+    ["kind"],
+    buckets=_SECONDS,
+)
+SETTLING = Histogram(
+    "orchestrator_group_commit_settle_seconds",
+    "Settling one batch (its transaction), by kind of item",
+    ["kind"],
+    buckets=_SECONDS,
+)
 
 
 class Busy(Exception):
@@ -53,13 +68,18 @@ BUSY_RETRY_SECONDS = 0.02
 class _Pending(Generic[T]):
     item: T
     done: asyncio.Future[None]
+    submitted: float  # time.perf_counter() at submit
 
 
 class GroupCommit(Generic[T]):
-    def __init__(self, settle: Settle[T], *, max_batch: int = 128, workers: int = 1) -> None:
+    def __init__(
+        self, settle: Settle[T], *, max_batch: int = 128, workers: int = 1, kind: str = "items"
+    ) -> None:
         self._settle = settle
         self._max_batch = max_batch
         self._workers = workers
+        self._queued = QUEUED.labels(kind)
+        self._settling = SETTLING.labels(kind)
         self._queue: asyncio.Queue[_Pending[T]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -86,7 +106,7 @@ class GroupCommit(Generic[T]):
         """Settle `item` in some batch; raises what settling it raised."""
         self.start()
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Pending(item, done))  # unbounded: never waits
+        self._queue.put_nowait(_Pending(item, done, time.perf_counter()))  # unbounded: never waits
         await done
 
     async def _work(self) -> None:
@@ -96,13 +116,18 @@ class GroupCommit(Generic[T]):
                 batch.append(self._queue.get_nowait())
             batch = [p for p in batch if not p.done.done()]  # callers that gave up
             if batch:
+                taken = time.perf_counter()
+                for pending in batch:  # one queued again (Busy) counts again, from its submit
+                    self._queued.observe(taken - pending.submitted)
                 await self._settle_batch(batch)
 
     async def _settle_batch(self, batch: list[_Pending[T]]) -> None:
         BATCH_SIZE.observe(len(batch))
+        began = time.perf_counter()
         try:
             outcomes = await self._settle([p.item for p in batch])
         except Exception as exc:
+            self._settling.observe(time.perf_counter() - began)
             if len(batch) == 1 or is_transient(exc):
                 for pending in batch:
                     _resolve(pending, exc)
@@ -111,6 +136,7 @@ class GroupCommit(Generic[T]):
             for pending in batch:
                 await self._settle_batch([pending])
             return
+        self._settling.observe(time.perf_counter() - began)
         for pending, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, Busy):
                 asyncio.get_running_loop().call_later(

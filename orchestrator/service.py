@@ -117,10 +117,10 @@ class Orchestrator:
         self._states = StateCache(state_cache_size)
         self._ends = EndWaiters(self._ended_among)
         self._replies: GroupCommit[IncomingReply] = GroupCommit(
-            self._settle_replies, max_batch=max_batch, workers=batch_workers
+            self._settle_replies, max_batch=max_batch, workers=batch_workers, kind="replies"
         )
         self._starts: GroupCommit[StartRequest] = GroupCommit(
-            self._settle_starts, max_batch=max_batch, workers=batch_workers
+            self._settle_starts, max_batch=max_batch, workers=batch_workers, kind="starts"
         )
 
     async def close(self) -> None:

@@ -20,20 +20,15 @@ import psutil
 SERVERS = {"postgres (server)": ("postgres",), "rabbitmq (server)": ("beam.smp",)}
 
 
-def _cpu(process: psutil.Process) -> float:
+def _cpu(process: psutil.Process, *, reaped_children: bool = False) -> float:
     try:
         times = process.cpu_times()
-        return float(times.user + times.system)
     except psutil.Error:
         return 0.0
-
-
-def _cpu_with_reaped_children(process: psutil.Process) -> float:
-    try:
-        times = process.cpu_times()
-        return float(times.user + times.system + times.children_user + times.children_system)
-    except psutil.Error:
-        return 0.0
+    spent = times.user + times.system
+    if reaped_children:
+        spent += times.children_user + times.children_system
+    return float(spent)
 
 
 def servers_cpu() -> dict[str, float]:
@@ -44,7 +39,7 @@ def servers_cpu() -> dict[str, float]:
     for process in psutil.process_iter(["name"]):
         for server, names in SERVERS.items():
             if process.info["name"] in names:
-                found[server] = found.get(server, 0.0) + _cpu_with_reaped_children(process)
+                found[server] = found.get(server, 0.0) + _cpu(process, reaped_children=True)
     return found
 
 

@@ -128,13 +128,15 @@ class HttpClient:
 
     async def post_json(self, path: str, body: Any) -> tuple[int, Any]:
         """(status, parsed JSON body) of `POST path` with `body` as JSON."""
-        return await self._exchange("POST", path, json.dumps(body).encode())
+        return await self._exchange(path, json.dumps(body).encode())
 
     async def get_json(self, path: str) -> tuple[int, Any]:
         """(status, parsed JSON body) of `GET path`."""
-        return await self._exchange("GET", path, None)
+        return await self._exchange(path, None)
 
-    async def _exchange(self, method: str, path: str, body: bytes | None) -> tuple[int, Any]:
+    async def _exchange(self, path: str, body: bytes | None) -> tuple[int, Any]:
+        """A POST of `body`, or a GET when there is none (as `encode_request` writes it)."""
+        method = "GET" if body is None else "POST"
         request = encode_request(self.host_header, path, body, self.headers)
         connection = self._checkout()
         reused = connection is not None

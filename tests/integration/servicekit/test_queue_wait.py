@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from aio_pika.abc import AbstractIncomingMessage
@@ -17,14 +16,6 @@ from servicekit.amqp import Broker
 from servicekit.metrics import PUBLISHED_AT, waited
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def broker(amqp_url: str) -> AsyncIterator[Broker]:
-    connected = Broker(amqp_url)
-    await connected.connect()
-    yield connected
-    await connected.close()
 
 
 async def test_the_publish_time_arrives_to_the_microsecond_and_the_wait_is_the_real_one(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import pytest
@@ -17,14 +17,6 @@ from servicekit.pg import open_pool
 from servicekit.transient import is_transient
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def broker(amqp_url: str) -> AsyncIterator[Broker]:
-    connected = Broker(amqp_url)
-    await connected.connect()
-    yield connected
-    await connected.close()
 
 
 async def deliveries_until_handled(broker: Broker, fault: Exception) -> list[bool]:

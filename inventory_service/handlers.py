@@ -1,7 +1,9 @@
 """The service layer: a command in, its effect recorded, a reply out.
 
 `dispatch` runs inside the transaction `servicekit.inbox.CommandWorker` opens, so stock, holds and
-the inbox row that remembers the reply commit together.
+the inbox row that remembers the reply commit together. An order's first HoldItems is also
+offered as a plan, one statement with the inbox row (`plan_hold`); the worker falls back to
+`hold_items` whenever it did not take every line (the handler then says which were short).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import asyncpg
 from inventory_service import domain, repository
 from inventory_service.commands import HoldItems, ReleaseHold
 from servicekit.commands import CommandRouter, parse_body
-from servicekit.inbox import CommandRejected
+from servicekit.inbox import CommandRejected, OneStatement
 from servicekit.messages import Command, TaskReply
 from servicekit.money import format_lines
 
@@ -54,8 +56,33 @@ async def _place_hold(
         levels = await repository.stock_levels(connection, [line.sku for line in short])
         raise domain.out_of_stock(short, levels)
     await repository.add_lines(connection, hold.hold_id, lines)
-    log.info("held %s", format_lines(lines), extra={"order_id": order_id, "event": "held"})
+    _log_held(hold)
     return hold
+
+
+def plan_hold(command: Command) -> OneStatement | None:
+    """Hold an order's lines, all of them, in one statement."""
+    body = parse_body(HoldItems, command)
+    try:
+        lines = domain.order_lines((item.sku, item.quantity) for item in body.items)
+    except domain.InventoryError:
+        return None  # the handler refuses it
+    hold = domain.Hold(new_hold_id(), body.order_id, domain.HoldStatus.HELD, tuple(lines))
+    return OneStatement(
+        ctes=repository.HOLD_IN_ONE_STATEMENT,
+        done=repository.HOLD_TOOK_EVERY_LINE,
+        args=repository.holding(hold),
+        reply=TaskReply.succeeded(command.task_token, domain.hold_result(hold)),
+        after_commit=lambda: _log_held(hold),
+    )
+
+
+def _log_held(hold: domain.Hold) -> None:
+    log.info(
+        "held %s",
+        format_lines(hold.lines),
+        extra={"order_id": hold.order_id, "event": "held"},
+    )
 
 
 async def release_hold(connection: asyncpg.Connection, command: Command) -> TaskReply:
@@ -93,4 +120,5 @@ dispatch = CommandRouter(
         "HoldItems": hold_items,
         "ReleaseHold": release_hold,
     },
+    plans={"HoldItems": plan_hold},
 )

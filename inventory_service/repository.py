@@ -38,6 +38,40 @@ _PUT_BACK = """
 UPDATE inventory.items SET available = available + $2, updated_at = now() WHERE sku = $1
 """
 _STOCK_LEVELS = "SELECT sku, available FROM inventory.items WHERE sku = ANY($1::text[])"
+# A whole hold in one statement (servicekit.inbox.OneStatement's WITH list): claim the order's hold,
+# lock the lines' stock rows in sku order (as every stock update does: no deadlocks), take every
+# line the stock covers and record the lines. Whether it took them all is the caller's to check
+# (`HOLD_TOOK_EVERY_LINE`); when it did not, the transaction is rolled back whole. The UPDATE
+# re-checks `available >= quantity` against the row as the lock found it.
+HOLD_IN_ONE_STATEMENT = """
+hold AS (
+    INSERT INTO inventory.holds (hold_id, order_id, status) VALUES ($1, $2, $3)
+    ON CONFLICT (order_id) DO NOTHING
+    RETURNING hold_id
+),
+line AS (
+    SELECT sku, quantity FROM unnest($4::text[], $5::int[]) AS line(sku, quantity)
+),
+locked AS (
+    SELECT item.sku FROM inventory.items AS item
+    WHERE item.sku = ANY($4::text[]) AND EXISTS (SELECT FROM hold)
+    ORDER BY item.sku
+    FOR UPDATE
+),
+taken AS (
+    UPDATE inventory.items AS item
+    SET available = item.available - line.quantity, updated_at = now()
+    FROM line JOIN locked USING (sku)
+    WHERE item.sku = line.sku AND item.available >= line.quantity
+    RETURNING item.sku
+),
+held_lines AS (
+    INSERT INTO inventory.hold_lines (hold_id, sku, quantity)
+    SELECT hold.hold_id, line.sku, line.quantity FROM hold, line
+)
+"""
+HOLD_TOOK_EVERY_LINE = "(SELECT count(*) FROM taken) = cardinality($4::text[])"
+
 _RESTOCK = """
 UPDATE inventory.items SET available = available + $2, updated_at = now() WHERE sku = $1
 RETURNING sku, name, price_cents, currency, available
@@ -55,6 +89,17 @@ async def lock_hold(connection: asyncpg.Connection, order_id: str) -> Hold | Non
         order_id,
         HoldStatus(row["status"]),
         tuple(Line(line["sku"], line["quantity"]) for line in lines),
+    )
+
+
+def holding(hold: Hold) -> tuple[Any, ...]:
+    """The arguments of `HOLD_IN_ONE_STATEMENT` for `hold` (its lines one per sku)."""
+    return (
+        hold.hold_id,
+        hold.order_id,
+        hold.status.value,
+        [line.sku for line in hold.lines],
+        [line.quantity for line in hold.lines],
     )
 
 

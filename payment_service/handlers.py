@@ -3,6 +3,9 @@
 `dispatch` runs inside the transaction `servicekit.inbox.CommandWorker` opens, so a payment and
 the inbox row that remembers its reply commit together. A refusal that leaves a record (a decline)
 is *returned* as a FAILED reply so the record commits; one that leaves nothing may be raised.
+
+A charge's usual case (the order has no payment yet) is also offered as a plan, one statement
+with the inbox row (`plan_charge`); the worker falls back to `charge_payment` for every other.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import asyncpg
 from payment_service import domain, repository
 from payment_service.commands import ChargePayment, RefundPayment
 from servicekit.commands import CommandRouter, parse_body
-from servicekit.inbox import CommandRejected
+from servicekit.inbox import CommandRejected, OneStatement
 from servicekit.messages import Command, TaskReply
 from servicekit.money import format_money
 
@@ -53,6 +56,29 @@ async def charge_payment(connection: asyncpg.Connection, command: Command) -> Ta
             payment.amount_cents,
             body.amount_cents,
         )
+    return _charge_reply(command, payment)
+
+
+def plan_charge(command: Command) -> OneStatement | None:
+    """Charge an order that has no payment yet: the payment row, in one statement."""
+    body = parse_body(ChargePayment, command)
+    try:
+        fresh = domain.charge(
+            new_payment_id(), body.order_id, body.amount_cents, body.currency, body.payment_token
+        )
+    except domain.ServiceUnavailable:
+        return None  # the handler refuses it, as a refusal that records nothing
+    statement, args = repository.adding(fresh)
+    return OneStatement(
+        ctes=f"payment AS ({statement})",
+        done="EXISTS (SELECT FROM payment)",
+        args=args,
+        reply=_charge_reply(command, fresh),
+        after_commit=lambda: _log_charge(fresh),
+    )
+
+
+def _charge_reply(command: Command, payment: domain.Payment) -> TaskReply:
     try:
         return TaskReply.succeeded(command.task_token, domain.charge_result(payment))
     except domain.PaymentError as exc:
@@ -96,4 +122,5 @@ dispatch = CommandRouter(
         "ChargePayment": charge_payment,
         "RefundPayment": refund_payment,
     },
+    plans={"ChargePayment": plan_charge},
 )

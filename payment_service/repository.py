@@ -5,6 +5,8 @@ command, where SQLAlchemy's statement handling cost more CPU than the statements
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 
 from payment_service.domain import Payment, PaymentStatus
@@ -44,14 +46,10 @@ async def lock_by_order(connection: asyncpg.Connection, order_id: str) -> Paymen
     return None if row is None else _payment(row)
 
 
-async def add_or_lock(connection: asyncpg.Connection, payment: Payment) -> Payment:
-    """Record `payment`, unless the order got one meanwhile: then that one, locked.
-
-    Two commands for one order racing here are serialized by the unique index on order_id:
-    the second waits for the first to commit, then sees its row.
-    """
-    inserted = await connection.fetchval(
-        _ADD,
+def adding(payment: Payment) -> tuple[str, tuple[Any, ...]]:
+    """The statement that records `payment` unless the order has one, and its arguments: a row
+    comes back only if it went in. For a command's plan (servicekit.inbox.OneStatement)."""
+    return _ADD, (
         payment.payment_id,
         payment.order_id,
         payment.status.value,
@@ -60,6 +58,16 @@ async def add_or_lock(connection: asyncpg.Connection, payment: Payment) -> Payme
         payment.currency,
         payment.decline_reason,
     )
+
+
+async def add_or_lock(connection: asyncpg.Connection, payment: Payment) -> Payment:
+    """Record `payment`, unless the order got one meanwhile: then that one, locked.
+
+    Two commands for one order racing here are serialized by the unique index on order_id:
+    the second waits for the first to commit, then sees its row.
+    """
+    statement, args = adding(payment)
+    inserted = await connection.fetchval(statement, *args)
     if inserted is not None:
         return payment
     existing = await lock_by_order(connection, payment.order_id)

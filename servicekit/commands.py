@@ -9,11 +9,14 @@ from typing import TypeVar
 import asyncpg
 from pydantic import BaseModel, ValidationError
 
-from servicekit.inbox import CommandRejected
+from servicekit.inbox import CommandRejected, OneStatement
 from servicekit.messages import Command, TaskReply
 
 Body = TypeVar("Body", bound=BaseModel)
 Handler = Callable[[asyncpg.Connection, Command], Awaitable[TaskReply]]
+# A command type's plan (servicekit.inbox.OneStatement); it may raise CommandRejected (a body that
+# does not parse), which leaves the command to its handler.
+Planner = Callable[[Command], OneStatement | None]
 
 
 def parse_body(model: type[Body], command: Command) -> Body:
@@ -29,11 +32,27 @@ def parse_body(model: type[Body], command: Command) -> Body:
 
 
 class CommandRouter:
-    """Sends each command to the handler for its `type` (a `servicekit.inbox.Dispatch`)."""
+    """Sends each command to the handler for its `type` (a `servicekit.inbox.Dispatch`), and
+    offers the plan of those types that have one (`plan`, a `servicekit.inbox.Plan`)."""
 
-    def __init__(self, service: str, handlers: Mapping[str, Handler]) -> None:
+    def __init__(
+        self,
+        service: str,
+        handlers: Mapping[str, Handler],
+        plans: Mapping[str, Planner] | None = None,
+    ) -> None:
         self._service = service
         self._handlers = dict(handlers)
+        self._plans = dict(plans or {})
+
+    def plan(self, command: Command) -> OneStatement | None:
+        planner = self._plans.get(command.type)
+        if planner is None:
+            return None
+        try:
+            return planner(command)
+        except CommandRejected:
+            return None  # the handler refuses it again, on the path that records refusals
 
     async def __call__(self, connection: asyncpg.Connection, command: Command) -> TaskReply:
         handler = self._handlers.get(command.type)

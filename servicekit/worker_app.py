@@ -15,8 +15,9 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Table
 
+from servicekit.commands import CommandRouter
 from servicekit.http import create_service_app
-from servicekit.inbox import CommandWorker, Dispatch, prune_inbox
+from servicekit.inbox import CommandWorker, prune_inbox
 from servicekit.resources import Resources
 from servicekit.settings import ServiceSettings
 from servicekit.startup import Startup, connecting_in_background
@@ -34,7 +35,7 @@ class WorkerService:
     migrations_dir: Path
     command_queue: str
     inbox: Table
-    dispatch: Dispatch
+    dispatch: CommandRouter
     router: APIRouter
 
 
@@ -52,7 +53,11 @@ def create_worker_app(service: WorkerService, settings: Callable[[], ServiceSett
         )
         try:
             worker = CommandWorker(
-                resources.broker, resources.pool, service.inbox, service.dispatch
+                resources.broker,
+                resources.pool,
+                service.inbox,
+                service.dispatch,
+                plan=service.dispatch.plan,
             )
             await startup.attempt(
                 "broker",

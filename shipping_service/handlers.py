@@ -1,7 +1,9 @@
 """The service layer: a command in, its effect recorded, a reply out.
 
 `dispatch` runs inside the transaction `servicekit.inbox.CommandWorker` opens, so a shipment and
-the inbox row that remembers the reply commit together.
+the inbox row that remembers the reply commit together. An order's first ShipOrder is also
+offered as a plan, one statement with the inbox row (`plan_ship`); the worker falls back to
+`ship_order` for every other case.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import uuid
 import asyncpg
 
 from servicekit.commands import CommandRouter, parse_body
-from servicekit.inbox import CommandRejected
+from servicekit.inbox import CommandRejected, OneStatement
 from servicekit.messages import Command, TaskReply
 from shipping_service import domain, repository
 from shipping_service.commands import ShipOrder
@@ -36,16 +38,39 @@ async def ship_order(connection: asyncpg.Connection, command: Command) -> TaskRe
             raise CommandRejected(exc.error, exc.cause) from exc
         fresh = domain.ship(new_shipment_id(), body.order_id, address, secrets.randbits(48))
         shipment = await repository.add_or_get(connection, fresh, body.items)
-        log.info(
-            "shipped with %s as %s",
-            shipment.carrier,
-            shipment.tracking_number,
-            extra={"order_id": body.order_id, "event": "shipped"},
-        )
+        _log_shipped(shipment)
     return TaskReply.succeeded(command.task_token, domain.shipment_result(shipment))
+
+
+def plan_ship(command: Command) -> OneStatement | None:
+    """Ship an order not shipped yet: the shipment row, in one statement."""
+    body = parse_body(ShipOrder, command)
+    try:
+        address = domain.shippable_address(body.address)
+    except domain.ShippingError:
+        return None  # the handler refuses it (unless the order shipped before)
+    fresh = domain.ship(new_shipment_id(), body.order_id, address, secrets.randbits(48))
+    statement, args = repository.adding(fresh, body.items)
+    return OneStatement(
+        ctes=f"shipment AS ({statement})",
+        done="EXISTS (SELECT FROM shipment)",
+        args=args,
+        reply=TaskReply.succeeded(command.task_token, domain.shipment_result(fresh)),
+        after_commit=lambda: _log_shipped(fresh),
+    )
+
+
+def _log_shipped(shipment: domain.Shipment) -> None:
+    log.info(
+        "shipped with %s as %s",
+        shipment.carrier,
+        shipment.tracking_number,
+        extra={"order_id": shipment.order_id, "event": "shipped"},
+    )
 
 
 dispatch = CommandRouter(
     "shipping",
     {"ShipOrder": ship_order},
+    plans={"ShipOrder": plan_ship},
 )

@@ -41,15 +41,10 @@ async def find_by_order(connection: asyncpg.Connection, order_id: str) -> Shipme
     return None if row is None else _shipment(row)
 
 
-async def add_or_get(
-    connection: asyncpg.Connection, shipment: Shipment, items: list[dict[str, Any]]
-) -> Shipment:
-    """Record `shipment`, unless the order was shipped meanwhile: then that shipment.
-
-    Two ShipOrders for one order racing here are serialized by the unique index on order_id.
-    """
-    inserted = await connection.fetchval(
-        _ADD,
+def adding(shipment: Shipment, items: list[dict[str, Any]]) -> tuple[str, tuple[Any, ...]]:
+    """The statement that records `shipment` unless the order has one, and its arguments: a row
+    comes back only if it went in. For a command's plan (servicekit.inbox.OneStatement)."""
+    return _ADD, (
         shipment.shipment_id,
         shipment.order_id,
         shipment.status.value,
@@ -59,6 +54,17 @@ async def add_or_get(
         dataclasses.asdict(shipment.address),
         items,
     )
+
+
+async def add_or_get(
+    connection: asyncpg.Connection, shipment: Shipment, items: list[dict[str, Any]]
+) -> Shipment:
+    """Record `shipment`, unless the order was shipped meanwhile: then that shipment.
+
+    Two ShipOrders for one order racing here are serialized by the unique index on order_id.
+    """
+    statement, args = adding(shipment, items)
+    inserted = await connection.fetchval(statement, *args)
     if inserted is not None:
         return shipment
     existing = await find_by_order(connection, shipment.order_id)

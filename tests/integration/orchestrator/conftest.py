@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from aio_pika.abc import AbstractIncomingMessage
@@ -20,6 +21,7 @@ from orchestrator.app import create_app
 from orchestrator.settings import OrchestratorSettings
 from servicekit.amqp import Broker
 from servicekit.messages import RESULT_QUEUE
+from servicekit.pg import open_pool
 from servicekit.startup import wait_ready
 from tests.api_token import API_TOKEN, AUTH_HEADERS
 
@@ -96,3 +98,13 @@ async def harness(database_url: str, amqp_url: str) -> AsyncIterator[Harness]:
         ) as api:
             yield Harness(app, api, broker, amqp_url)
         await broker.close()
+
+
+@pytest.fixture
+async def pool(database_url: str, harness: Harness) -> AsyncIterator[asyncpg.Pool]:
+    """A pool of the test's own on the orchestrator's database (`harness`: migrated)."""
+    pool = await open_pool(database_url, size=2)
+    try:
+        yield pool
+    finally:
+        await pool.close()

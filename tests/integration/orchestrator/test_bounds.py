@@ -5,27 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 
 from orchestrator.bounds import Bounds, rejected_replies
-from servicekit.pg import open_pool
 from tests.integration.orchestrator.conftest import Harness
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def pool(database_url: str, harness: Harness) -> AsyncIterator[asyncpg.Pool]:
-    # `harness`: the orchestrator's schema is migrated.
-    pool = await open_pool(database_url, size=2)
-    try:
-        yield pool
-    finally:
-        await pool.close()
 
 
 async def tokens_kept(pool: asyncpg.Pool) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 
 import asyncpg
@@ -12,7 +12,6 @@ import pytest
 from prometheus_client import REGISTRY
 
 from orchestrator.retention import Retention
-from servicekit.pg import open_pool
 from tests.integration.orchestrator.conftest import Harness
 from tests.integration.orchestrator.test_task_lifecycle import queue_name
 
@@ -44,15 +43,6 @@ def one_task(queue: str) -> dict:
             }
         },
     }
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await open_pool(database_url, size=2)
-    try:
-        yield pool
-    finally:
-        await pool.close()
 
 
 async def rows_of(pool: asyncpg.Pool, execution_id: str) -> dict[str, int]:

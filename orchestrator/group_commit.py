@@ -123,11 +123,10 @@ class GroupCommit(Generic[T]):
 
     async def _settle_batch(self, batch: list[_Pending[T]]) -> None:
         BATCH_SIZE.observe(len(batch))
-        began = time.perf_counter()
         try:
-            outcomes = await self._settle([p.item for p in batch])
+            with self._settling.time():
+                outcomes = await self._settle([p.item for p in batch])
         except Exception as exc:
-            self._settling.observe(time.perf_counter() - began)
             if len(batch) == 1 or is_transient(exc):
                 for pending in batch:
                     _resolve(pending, exc)
@@ -136,7 +135,6 @@ class GroupCommit(Generic[T]):
             for pending in batch:
                 await self._settle_batch([pending])
             return
-        self._settling.observe(time.perf_counter() - began)
         for pending, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, Busy):
                 asyncio.get_running_loop().call_later(

@@ -72,6 +72,7 @@ def plan_charge(command: Command) -> OneStatement | None:
     return OneStatement(
         ctes=f"payment AS ({statement})",
         done="EXISTS (SELECT FROM payment)",
+        needs_transaction=False,  # one INSERT ... ON CONFLICT DO NOTHING: its row or nothing
         args=args,
         reply=_charge_reply(command, fresh),
         after_commit=lambda: _log_charge(fresh),

@@ -5,11 +5,12 @@ effect is not repeated. Two deliveries racing each other are serialized by the r
 the second waits for the first to commit, then reads what it recorded.
 
 A command type may also offer a plan (`OneStatement`): its whole effect as one SQL statement,
-built before the transaction from the command alone. The worker appends the inbox row to that
-statement, so the usual command costs three round trips (BEGIN, the statement, COMMIT) instead
-of one per step of its handler (six to nine). Whenever the statement did less than all of it (a
-redelivery, a race, an order handled before, stock that runs short), the worker rolls it back
-and runs the handler, which knows every case.
+built from the command alone. The worker appends the inbox row to that statement, so the usual
+command costs one round trip (a charge, a shipment: the statement is atomic on its own) or three
+(a hold: BEGIN, the statement, COMMIT) instead of one per step of its handler (six to nine).
+Whenever the statement did less than all of it (a redelivery, a race, an order handled before,
+stock that runs short), it is rolled back whole and the handler, which knows every case,
+decides.
 """
 
 from __future__ import annotations
@@ -60,8 +61,9 @@ class OneStatement:
     `ctes` is a WITH list (`name AS (...), ...`) over the parameters $1..$len(args); `done` is
     an SQL condition over those names that holds only when they did all of the effect. The
     worker adds the inbox row as the statement's last part, under `done`, and commits only if
-    that row went in; anything less is rolled back whole. `reply` is what the command answers
-    when it commits, and `after_commit` says so in the log.
+    that row went in; anything less is rolled back whole (by the worker's transaction, or by the
+    statement failing on the inbox row). `reply` is what the command answers when it commits,
+    and `after_commit` says so in the log.
     """
 
     ctes: str
@@ -69,6 +71,11 @@ class OneStatement:
     args: tuple[Any, ...]
     reply: TaskReply
     after_commit: Callable[[], None] | None = None
+    # False when the CTEs write nothing at all unless `done` holds (one INSERT ... ON CONFLICT DO
+    # NOTHING, say): then the statement is atomic on its own and needs no BEGIN and COMMIT. True
+    # when they may do part of the effect (a hold that takes some lines before one runs short),
+    # which the worker's transaction then rolls back.
+    needs_transaction: bool = True
 
 
 # A command's plan, or None when its handler must decide (a body that does not parse, a rule that
@@ -191,26 +198,26 @@ class CommandWorker:
         """Run the plan's statement with the inbox row; True if it committed, False if it did
         nothing (rolled back)."""
         first = len(plan.args) + 1
+        # No ON CONFLICT on the inbox row: when this token's row is there already (a
+        # redelivery), the statement fails, and whatever its CTEs did goes with it.
         statement = (
             f"WITH {plan.ctes} "
             f"INSERT INTO {self._table} (message_id, command_type, reply) "
             f"SELECT ${first}::text, ${first + 1}::text, ${first + 2}::jsonb WHERE {plan.done} "
-            "ON CONFLICT DO NOTHING RETURNING message_id"
+            "RETURNING message_id"
         )
+        args = (*plan.args, command.task_token, command.type, plan.reply.to_json())
         try:
-            async with self._pool.acquire() as connection, connection.transaction():
-                claimed = await connection.fetchval(
-                    statement,
-                    *plan.args,
-                    command.task_token,
-                    command.type,
-                    plan.reply.to_json(),
-                )
-                if claimed is None:
-                    raise _FellShort
-        except _FellShort:
-            ONE_STATEMENT.labels(command.type, "fell_back").inc()
-            return False
+            async with self._pool.acquire() as connection:
+                if not plan.needs_transaction:
+                    claimed = await connection.fetchval(statement, *args)
+                else:
+                    async with connection.transaction():
+                        claimed = await connection.fetchval(statement, *args)
+                        if claimed is None:
+                            raise _FellShort
+        except (_FellShort, asyncpg.UniqueViolationError):
+            claimed = None
         except asyncpg.PostgresError as exc:
             if is_transient(exc):
                 raise
@@ -219,10 +226,9 @@ class CommandWorker:
             log.warning(
                 "the plan of %s failed (%s); running its handler", command.type, describe(exc)
             )
-            ONE_STATEMENT.labels(command.type, "fell_back").inc()
-            return False
-        ONE_STATEMENT.labels(command.type, "done").inc()
-        return True
+            claimed = None
+        ONE_STATEMENT.labels(command.type, "fell_back" if claimed is None else "done").inc()
+        return claimed is not None
 
     async def _run_handler(self, command: Command) -> TaskReply:
         try:

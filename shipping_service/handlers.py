@@ -54,6 +54,7 @@ def plan_ship(command: Command) -> OneStatement | None:
     return OneStatement(
         ctes=f"shipment AS ({statement})",
         done="EXISTS (SELECT FROM shipment)",
+        needs_transaction=False,  # one INSERT ... ON CONFLICT DO NOTHING: its row or nothing
         args=args,
         reply=TaskReply.succeeded(command.task_token, domain.shipment_result(fresh)),
         after_commit=lambda: _log_shipped(fresh),

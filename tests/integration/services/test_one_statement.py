@@ -5,8 +5,10 @@ from prometheus_client's registry."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 
+import asyncpg
 import httpx
 import pytest
 from prometheus_client import REGISTRY
@@ -96,6 +98,44 @@ async def test_a_redelivered_charge_falls_back_and_replays_the_recorded_reply(
     assert await change_in_outcomes("ChargePayment", twice) == (1, 1)
     assert replies[0] == replies[1]
     assert len(await payments_of(payment, order_id)) == 1
+
+
+async def test_a_charge_whose_token_was_answered_before_takes_nothing_and_replays(
+    payment: httpx.AsyncClient, orchestrator: Orchestrator, database_url: str
+) -> None:
+    # A charge's statement runs without a transaction of its own. Its token's inbox row is
+    # there already (an earlier delivery was refused, and a refusal records no payment), so the
+    # statement must fail whole, payment row included, and the recorded reply be sent again.
+    order_id, token = new_id("order"), new_id("token")
+    recorded = {"taskToken": token, "status": "FAILED", "error": "ServiceUnavailable", "cause": "x"}
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute(
+            "INSERT INTO payment.inbox (message_id, command_type, reply)"
+            " VALUES ($1, 'ChargePayment', $2::jsonb)",
+            token,
+            json.dumps(recorded),
+        )
+    finally:
+        await connection.close()
+    replies = []
+
+    async def redelivered() -> None:
+        await orchestrator.send(
+            PAYMENT_QUEUE,
+            "ChargePayment",
+            token,
+            order_id=order_id,
+            amount_cents=900,
+            currency="USD",
+            payment_token="tok_visa",
+        )
+        replies.append(await orchestrator.reply(token))
+
+    assert await change_in_outcomes("ChargePayment", redelivered) == (0, 1)
+    assert replies[0]["status"] == "FAILED"
+    assert replies[0]["error"] == "ServiceUnavailable"
+    assert await payments_of(payment, order_id) == []
 
 
 async def test_a_hold_the_stock_covers_is_one_statement(

@@ -69,13 +69,8 @@ def plan_charge(command: Command) -> OneStatement | None:
     except domain.ServiceUnavailable:
         return None  # the handler refuses it, as a refusal that records nothing
     statement, args = repository.adding(fresh)
-    return OneStatement(
-        ctes=f"payment AS ({statement})",
-        done="EXISTS (SELECT FROM payment)",
-        needs_transaction=False,  # one INSERT ... ON CONFLICT DO NOTHING: its row or nothing
-        args=args,
-        reply=_charge_reply(command, fresh),
-        after_commit=lambda: _log_charge(fresh),
+    return OneStatement.insert(
+        statement, args, _charge_reply(command, fresh), after_commit=lambda: _log_charge(fresh)
     )
 
 

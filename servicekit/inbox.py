@@ -77,6 +77,26 @@ class OneStatement:
     # which the worker's transaction then rolls back.
     needs_transaction: bool = True
 
+    @classmethod
+    def insert(
+        cls,
+        statement: str,
+        args: tuple[Any, ...],
+        reply: TaskReply,
+        after_commit: Callable[[], None] | None = None,
+    ) -> OneStatement:
+        """A plan whose whole effect is one `INSERT ... ON CONFLICT DO NOTHING RETURNING ...`:
+        done when it returned its row. It writes that row or nothing, so it needs no
+        transaction of its own."""
+        return cls(
+            ctes=f"effect AS ({statement})",
+            done="EXISTS (SELECT FROM effect)",
+            args=args,
+            reply=reply,
+            after_commit=after_commit,
+            needs_transaction=False,
+        )
+
 
 # A command's plan, or None when its handler must decide (a body that does not parse, a rule that
 # refuses it, a command type without a plan).

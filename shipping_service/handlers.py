@@ -51,14 +51,8 @@ def plan_ship(command: Command) -> OneStatement | None:
         return None  # the handler refuses it (unless the order shipped before)
     fresh = domain.ship(new_shipment_id(), body.order_id, address, secrets.randbits(48))
     statement, args = repository.adding(fresh, body.items)
-    return OneStatement(
-        ctes=f"shipment AS ({statement})",
-        done="EXISTS (SELECT FROM shipment)",
-        needs_transaction=False,  # one INSERT ... ON CONFLICT DO NOTHING: its row or nothing
-        args=args,
-        reply=TaskReply.succeeded(command.task_token, domain.shipment_result(fresh)),
-        after_commit=lambda: _log_shipped(fresh),
-    )
+    reply = TaskReply.succeeded(command.task_token, domain.shipment_result(fresh))
+    return OneStatement.insert(statement, args, reply, after_commit=lambda: _log_shipped(fresh))
 
 
 def _log_shipped(shipment: domain.Shipment) -> None:

@@ -6,23 +6,23 @@ from prometheus_client's registry."""
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
 import pytest
 from prometheus_client import REGISTRY
 
+from tests.integration.services import test_payment
 from tests.integration.services.harness import Orchestrator, new_id
-from tests.integration.services.test_inventory import available, holds_of
+from tests.integration.services.test_inventory import StockItem, available, hold, holds_of
 from tests.integration.services.test_payment import charge, payments_of
 from tests.integration.services.test_shipping import address, ship, shipments_of
 
 pytestmark = pytest.mark.integration
 
-StockItem = Callable[[int], Awaitable[str]]
-PAYMENT_QUEUE = "payment.commands"
-INVENTORY_QUEUE = "inventory.commands"
+T = TypeVar("T")
 
 
 def outcomes(command_type: str) -> tuple[float, float]:
@@ -35,30 +35,27 @@ def outcomes(command_type: str) -> tuple[float, float]:
     return count("done"), count("fell_back")
 
 
-async def change_in_outcomes(
-    command_type: str, send: Callable[[], Awaitable[object]]
-) -> tuple[float, float]:
+async def counted(command_type: str, sent: Awaitable[T]) -> tuple[T, tuple[float, float]]:
+    """What `sent` returns, and how many commands of the type were done in one statement and how
+    many fell back while it ran."""
     done, fell_back = outcomes(command_type)
-    await send()
+    result = await sent
     done_after, fell_back_after = outcomes(command_type)
-    return done_after - done, fell_back_after - fell_back
+    return result, (done_after - done, fell_back_after - fell_back)
 
 
 async def test_a_first_charge_is_one_statement_and_a_second_falls_back_to_the_same_payment(
     payment: httpx.AsyncClient, orchestrator: Orchestrator
 ) -> None:
     order_id = new_id("order")
-    replies = []
 
-    async def charged() -> None:
-        replies.append(await charge(orchestrator, order_id))
-
-    assert await change_in_outcomes("ChargePayment", charged) == (1, 0)
+    first, change = await counted("ChargePayment", charge(orchestrator, order_id))
+    assert change == (1, 0)
     # A new task token for the same order: the payment row is there, so the statement does
     # nothing and the handler answers with the existing charge.
-    assert await change_in_outcomes("ChargePayment", charged) == (0, 1)
+    second, change = await counted("ChargePayment", charge(orchestrator, order_id))
+    assert change == (0, 1)
 
-    first, second = replies
     assert first["status"] == second["status"] == "SUCCEEDED"
     assert second["output"] == first["output"]
     [record] = await payments_of(payment, order_id)
@@ -69,13 +66,13 @@ async def test_a_declined_charge_is_recorded_in_one_statement(
     payment: httpx.AsyncClient, orchestrator: Orchestrator
 ) -> None:
     order_id = new_id("order")
-    replies = []
 
-    async def declined() -> None:
-        replies.append(await charge(orchestrator, order_id, token="tok_chargeDeclined"))
+    reply, change = await counted(
+        "ChargePayment", charge(orchestrator, order_id, token="tok_chargeDeclined")
+    )
 
-    assert await change_in_outcomes("ChargePayment", declined) == (1, 0)
-    assert (replies[0]["status"], replies[0]["error"]) == ("FAILED", "PaymentDeclined")
+    assert change == (1, 0)
+    assert (reply["status"], reply["error"]) == ("FAILED", "PaymentDeclined")
     [record] = await payments_of(payment, order_id)
     assert record["status"] == "DECLINED"
 
@@ -86,17 +83,18 @@ async def test_a_redelivered_charge_falls_back_and_replays_the_recorded_reply(
     order_id = new_id("order")
     token = new_id("token")
     fields = {"order_id": order_id, "amount_cents": 700, "currency": "EUR"}
-    replies: list[dict[str, object]] = []
 
-    async def twice() -> None:
+    async def twice() -> list[dict[str, Any]]:
         for _ in range(2):  # the same task token: a redelivery
             await orchestrator.send(
-                PAYMENT_QUEUE, "ChargePayment", token, payment_token="tok_visa", **fields
+                test_payment.QUEUE, "ChargePayment", token, payment_token="tok_visa", **fields
             )
-        replies.extend(await orchestrator.replies(token, count=2))
+        return await orchestrator.replies(token, count=2)
 
-    assert await change_in_outcomes("ChargePayment", twice) == (1, 1)
-    assert replies[0] == replies[1]
+    (first, second), change = await counted("ChargePayment", twice())
+
+    assert change == (1, 1)
+    assert first == second
     assert len(await payments_of(payment, order_id)) == 1
 
 
@@ -118,11 +116,10 @@ async def test_a_charge_whose_token_was_answered_before_takes_nothing_and_replay
         )
     finally:
         await connection.close()
-    replies = []
 
-    async def redelivered() -> None:
+    async def redelivered() -> dict[str, Any]:
         await orchestrator.send(
-            PAYMENT_QUEUE,
+            test_payment.QUEUE,
             "ChargePayment",
             token,
             order_id=order_id,
@@ -130,11 +127,12 @@ async def test_a_charge_whose_token_was_answered_before_takes_nothing_and_replay
             currency="USD",
             payment_token="tok_visa",
         )
-        replies.append(await orchestrator.reply(token))
+        return await orchestrator.reply(token)
 
-    assert await change_in_outcomes("ChargePayment", redelivered) == (0, 1)
-    assert replies[0]["status"] == "FAILED"
-    assert replies[0]["error"] == "ServiceUnavailable"
+    reply, change = await counted("ChargePayment", redelivered())
+
+    assert change == (0, 1)
+    assert (reply["status"], reply["error"]) == ("FAILED", "ServiceUnavailable")
     assert await payments_of(payment, order_id) == []
 
 
@@ -144,18 +142,14 @@ async def test_a_hold_the_stock_covers_is_one_statement(
     first, second = await stock_item(5), await stock_item(5)
     order_id = new_id("order")
     items = [{"sku": second, "quantity": 2}, {"sku": first, "quantity": 1}]
-    replies = []
 
-    async def held() -> None:
-        replies.append(
-            await orchestrator.call(INVENTORY_QUEUE, "HoldItems", order_id=order_id, items=items)
-        )
+    reply, change = await counted("HoldItems", hold(orchestrator, order_id, items))
 
-    assert await change_in_outcomes("HoldItems", held) == (1, 0)
-    assert replies[0]["status"] == "SUCCEEDED", replies[0]
+    assert change == (1, 0)
+    assert reply["status"] == "SUCCEEDED", reply
     assert (await available(inventory, first), await available(inventory, second)) == (4, 3)
     [record] = await holds_of(inventory, order_id)
-    assert record["hold_id"] == replies[0]["output"]["hold_id"]
+    assert record["hold_id"] == reply["output"]["hold_id"]
     assert sorted(record["items"], key=str) == sorted(
         [{"sku": first, "quantity": 1}, {"sku": second, "quantity": 2}], key=str
     )
@@ -169,15 +163,11 @@ async def test_a_hold_one_line_of_which_runs_short_rolls_the_statement_back_whol
     plenty, scarce = await stock_item(10), await stock_item(1)
     order_id = new_id("order")
     items = [{"sku": plenty, "quantity": 2}, {"sku": scarce, "quantity": 3}]
-    replies = []
 
-    async def refused() -> None:
-        replies.append(
-            await orchestrator.call(INVENTORY_QUEUE, "HoldItems", order_id=order_id, items=items)
-        )
+    reply, change = await counted("HoldItems", hold(orchestrator, order_id, items))
 
-    assert await change_in_outcomes("HoldItems", refused) == (0, 1)
-    assert (replies[0]["status"], replies[0]["error"]) == ("FAILED", "OutOfStock")
+    assert change == (0, 1)
+    assert (reply["status"], reply["error"]) == ("FAILED", "OutOfStock")
     assert (await available(inventory, plenty), await available(inventory, scarce)) == (10, 1)
     assert await holds_of(inventory, order_id) == []
 
@@ -186,14 +176,13 @@ async def test_a_first_shipment_is_one_statement(
     shipping: httpx.AsyncClient, orchestrator: Orchestrator
 ) -> None:
     order_id = new_id("order")
-    replies = []
 
-    async def shipped() -> None:
-        replies.append(await ship(orchestrator, order_id, address()))
+    first, change = await counted("ShipOrder", ship(orchestrator, order_id, address()))
+    assert change == (1, 0)
+    second, change = await counted("ShipOrder", ship(orchestrator, order_id, address()))
+    assert change == (0, 1)
 
-    assert await change_in_outcomes("ShipOrder", shipped) == (1, 0)
-    assert await change_in_outcomes("ShipOrder", shipped) == (0, 1)
-    assert replies[0]["status"] == "SUCCEEDED", replies[0]
-    assert replies[1]["output"] == replies[0]["output"]
+    assert first["status"] == "SUCCEEDED", first
+    assert second["output"] == first["output"]
     [record] = await shipments_of(shipping, order_id)
-    assert record["shipment_id"] == replies[0]["output"]["shipment_id"]
+    assert record["shipment_id"] == first["output"]["shipment_id"]

@@ -1,8 +1,8 @@
-"""A minimal asyncio HTTP/1.1 client for the engine driver: JSON POSTs and GETs over a pool of
-keep-alive connections, and nothing else.
+"""A minimal asyncio HTTP/1.1 client for the bench drivers (engine, map, store): JSON POSTs and
+GETs over a pool of keep-alive connections, and nothing else.
 
 httpx costs the driver about 3.5 ms of CPU per execution, on the same cores as the processes it
-measures; this costs a fraction of that. It only speaks what the orchestrator (uvicorn) answers
+measures; this costs a fraction of that. It only speaks what uvicorn (the orchestrator, web) answers
 to these requests: a status line, headers, and a body of `Content-Length` bytes. Anything else
 (chunked bodies, no length) is an error, not silently mis-read.
 
@@ -93,7 +93,7 @@ Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
 class HttpClient:
-    """JSON POSTs to one server (`base_url`, http only) over at most `size` keep-alive
+    """JSON POSTs and GETs to one server (`base_url`, http only) over at most `size` keep-alive
     connections, opened as needed and reused. Callers should not have more than `size`
     requests in flight (the engine driver's semaphore sees to that); beyond it, extra
     connections are opened and closed after use."""
@@ -160,7 +160,7 @@ class HttpClient:
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError) as exc:
             writer.close()
             raise HttpError(f"{method} {path}: connection broke before the whole response") from exc
-        except HttpError:
+        except BaseException:  # HttpError, or the caller's timeout cancelling the read midway
             writer.close()
             raise
         if head.close:

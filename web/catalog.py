@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Protocol
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-from web.errors import UpstreamError
 from web.upstream import Upstream
 
 
@@ -52,12 +51,7 @@ class CatalogClient:
         response = await self._inventory.request("GET", "/items")
         if response.status_code != 200:
             raise self._inventory.unexpected(response)
-        try:
-            return _ITEMS.validate_python(self._inventory.json_of(response))
-        except ValidationError as exc:
-            raise UpstreamError(
-                self._inventory.name, f"an item list of the wrong shape: {exc}"
-            ) from exc
+        return self._inventory.parse(response, _ITEMS.validate_json, "an item list")
 
     async def get_item(self, sku: str) -> CatalogItem | None:
         path = "/items/" + quote(sku, safe="")
@@ -66,10 +60,7 @@ class CatalogClient:
             return None
         if response.status_code != 200:
             raise self._inventory.unexpected(response)
-        try:
-            return CatalogItem.model_validate(self._inventory.json_of(response))
-        except ValidationError as exc:
-            raise UpstreamError(self._inventory.name, f"an item of the wrong shape: {exc}") from exc
+        return self._inventory.parse(response, CatalogItem.model_validate_json, "an item")
 
     async def health(self) -> str:
         return await self._inventory.health()

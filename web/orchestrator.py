@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from servicekit.json_text import parse_json_text
-from web.errors import InvalidCursor, UpstreamError
+from web.errors import InvalidCursor
 from web.upstream import Upstream, UpstreamResponse
 
 
@@ -53,11 +53,11 @@ class ExecutionPage(_Wire):
     next_cursor: str | None = None
 
 
-_M = TypeVar("_M", bound=BaseModel)
-
-
 class _History(_Wire):
     events: list[HistoryEvent]
+
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class ExecutionAlreadyExists(Exception):
@@ -96,12 +96,7 @@ class Orchestrator(Protocol):
 
 
 def _parse(orchestrator: Upstream, model: type[_M], response: UpstreamResponse) -> _M:
-    try:
-        return model.model_validate(orchestrator.json_of(response))
-    except ValidationError as exc:
-        raise UpstreamError(
-            orchestrator.name, f"a {model.__name__} of the wrong shape: {exc}"
-        ) from exc
+    return orchestrator.parse(response, model.model_validate_json, f"a {model.__name__}")
 
 
 class OrchestratorClient:

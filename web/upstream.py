@@ -7,17 +7,19 @@ Transport faults and 5xx answers become web's own errors here, once for both cli
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
+from pydantic import ValidationError
 
 from web.errors import UpstreamError, UpstreamUnavailable
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 HEALTH_TIMEOUT_SECONDS = 2.0
 # Below uvicorn's keep-alive (75 s, servicekit.serve), so web never reuses a connection the
@@ -38,9 +40,6 @@ class UpstreamResponse:
     url: str
     status_code: int
     body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 class Upstream:
@@ -139,8 +138,16 @@ class Upstream:
             self.name, f"HTTP {response.status_code} to {response.method} {response.url}"
         )
 
-    def json_of(self, response: UpstreamResponse) -> Any:
+    def parse(
+        self, response: UpstreamResponse, validate_json: Callable[[bytes], T], what: str
+    ) -> T:
+        """The body read by `validate_json` (a model's `model_validate_json`, an adapter's
+        `validate_json`) straight from its bytes: pydantic parses the JSON itself, with no
+        dicts built first only to be read again. Not JSON, or not of the shape `what` names:
+        UpstreamError."""
         try:
-            return response.json()
-        except ValueError as exc:
-            raise UpstreamError(self.name, "a body that is not JSON") from exc
+            return validate_json(response.body)
+        except ValidationError as exc:
+            if any(error["type"] == "json_invalid" for error in exc.errors()):
+                raise UpstreamError(self.name, "a body that is not JSON") from exc
+            raise UpstreamError(self.name, f"{what} of the wrong shape: {exc}") from exc

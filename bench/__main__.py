@@ -14,7 +14,6 @@ medians. See bench/README.md."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -29,6 +28,7 @@ from typing import Any
 
 from bench import env
 from bench.cpu import CpuMeter
+from bench.loop import run_on_uvloop
 from bench.stats import medians, phase_figures, ratio
 from devtools.processes import ServiceProcess
 
@@ -174,7 +174,7 @@ def run_ceiling(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str,
         echo.start()
         try:
             with CpuMeter({"ceiling script": os.getpid(), "echo": pid(echo)}, servers=True) as cpu:
-                samples, seconds = asyncio.run(
+                samples, seconds = run_on_uvloop(
                     run_ceiling(database_url, amqp_url, echo, args.chains, args.concurrency)
                 )
         finally:
@@ -196,7 +196,7 @@ def run_celery(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, 
         try:
             pids = {"driver": os.getpid()} | {w.log_path.stem: pid(w) for w in workers}
             with CpuMeter(pids, servers=True) as cpu:
-                samples, seconds = asyncio.run(
+                samples, seconds = run_on_uvloop(
                     peer.run_peer(amqp_url, workers, args.chains, args.concurrency)
                 )
         finally:
@@ -232,7 +232,7 @@ def run_engine(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, 
                 f"orchestrator-{n}": pid(p) for n, p in enumerate(processes)
             }
             with CpuMeter(pids, servers=True) as cpu:
-                samples, seconds, transitions = asyncio.run(
+                samples, seconds, transitions = run_on_uvloop(
                     engine.run_engine(
                         [p.url for p in processes],
                         database_url,
@@ -292,7 +292,7 @@ def run_map(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, Any
                         "orchestrator": pid(processes[0]),
                     }
                     with CpuMeter(pids) as cpu:
-                        figures = asyncio.run(
+                        figures = run_on_uvloop(
                             map_items.run_one(
                                 processes[0].url, database_url, amqp_url, echo, size, concurrency
                             )
@@ -317,7 +317,7 @@ def run_store(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, A
         log("store: starting the five processes")
         try:
             stack.start()
-            return asyncio.run(store_phase(args, stack, database_url))
+            return run_on_uvloop(store_phase(args, stack, database_url))
         finally:
             stack.stop()
 

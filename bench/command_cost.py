@@ -18,7 +18,6 @@ is not counted here; `make bench`'s store phase counts it.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import time
 import uuid
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import payment_service
 from bench.env import servers
+from bench.loop import run_on_uvloop
 from devtools.infra import fresh_database
 from payment_service.handlers import dispatch
 from payment_service.tables import SCHEMA, inbox
@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     with servers() as found, fresh_database(found.postgres_admin_url, prefix="bench") as url:
-        results = asyncio.run(measure(url, args.commands, args.rounds))
+        results = run_on_uvloop(measure(url, args.commands, args.rounds))
     print("\nms per command, each round (wall / client CPU):")
     for name, rows in results.items():
         walls = " ".join(f"{wall:.3f}" for wall, _ in rows)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from aio_pika.abc import AbstractIncomingMessage
 
+from bench.loop import run_on_uvloop
 from bench.workers import Worker, worker
 from servicekit.amqp import Broker
 
@@ -51,4 +52,4 @@ def echo_process(amqp_url: str, log_dir: Path, queue: str = QUEUE) -> Worker:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else QUEUE))
+    run_on_uvloop(serve(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else QUEUE))

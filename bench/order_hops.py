@@ -15,7 +15,6 @@ publish to delivery, a handler's time, an HTTP request's time), not the one orde
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import tempfile
 from collections import defaultdict
@@ -26,6 +25,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench import env, store
+from bench.loop import run_on_uvloop
 from bench.stats import percentile
 from devtools import infra
 from devtools.processes import Stack
@@ -205,12 +205,12 @@ def run_at(rate: float, orders: int, servers: infra.Servers, logs: Path) -> AtRa
         try:
             web = stack.url("web")
             inventory = stack.url("inventory_service")
-            skus = asyncio.run(
+            skus = run_on_uvloop(
                 store.restock(web, inventory, orders + WARM_UP_ORDERS, stack.auth_headers)
             )
-            asyncio.run(store.closed_loop(web, skus, WARM_UP_ORDERS, 4))
+            run_on_uvloop(store.closed_loop(web, skus, WARM_UP_ORDERS, 4))
             before = metrics_of(stack)
-            outcomes, _, _ = asyncio.run(store.open_loop(web, skus, rate, orders))
+            outcomes, _, _ = run_on_uvloop(store.open_loop(web, skus, rate, orders))
             after = metrics_of(stack)
         finally:
             stack.stop()

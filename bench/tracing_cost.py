@@ -12,13 +12,13 @@ per order; and the on/off ratios."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 from pathlib import Path
 from typing import Any
 
 from bench import env, store
 from bench.cpu import CpuMeter
+from bench.loop import run_on_uvloop
 from bench.stats import ratio
 from devtools.otlp_receiver import OtlpReceiver
 from devtools.processes import Stack
@@ -55,7 +55,7 @@ def run_side(args: argparse.Namespace, servers: Any, logs: Path, traced: bool) -
         stack = Stack.create(database_url, amqp_url, logs, LOG_LEVEL="WARNING", **variables)
         try:
             stack.start()
-            figures = asyncio.run(closed_loop(args, stack))
+            figures = run_on_uvloop(closed_loop(args, stack))
         finally:
             stack.stop()
         figures["spans_per_order"] = (

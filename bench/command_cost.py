@@ -7,7 +7,8 @@ payment's ChargePayment, each with a new order, through `servicekit.inbox.Comman
 
 - `one statement`: as shipped, the plan's statement with the inbox row, on its own (one round
   trip);
-- `in a transaction`: the same statement between BEGIN and COMMIT (three), as a hold runs;
+- `in a transaction`: the same statement between BEGIN and COMMIT (three), as a hold ran
+  until it too became atomic on its own;
 - `handler`: no plan, the handler's path (six: BEGIN, claim the inbox row, look for the order's
   payment, insert it, record the reply, COMMIT).
 

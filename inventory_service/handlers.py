@@ -74,6 +74,7 @@ def plan_hold(command: Command) -> OneStatement | None:
         args=repository.holding(hold),
         reply=TaskReply.succeeded(command.task_token, domain.hold_result(hold)),
         after_commit=lambda: _log_held(hold),
+        needs_transaction=False,  # it writes all of the hold or nothing (repository)
     )
 
 

@@ -38,31 +38,40 @@ _PUT_BACK = """
 UPDATE inventory.items SET available = available + $2, updated_at = now() WHERE sku = $1
 """
 _STOCK_LEVELS = "SELECT sku, available FROM inventory.items WHERE sku = ANY($1::text[])"
-# A whole hold in one statement (servicekit.inbox.OneStatement's WITH list): claim the order's hold,
-# lock the lines' stock rows in sku order (as every stock update does: no deadlocks), take every
-# line the stock covers and record the lines. Whether it took them all is the caller's to check
-# (`HOLD_TOOK_EVERY_LINE`); when it did not, the transaction is rolled back whole. The UPDATE
-# re-checks `available >= quantity` against the row as the lock found it.
+# A whole hold in one statement (servicekit.inbox.OneStatement's WITH list), atomic on its own:
+# lock the lines' stock rows in sku order (as every stock update does: no deadlocks), and only if
+# the locked rows cover every line, claim the order's hold, take every line and record them.
+# Nothing is written otherwise (a short line, an unknown sku, a hold the order has already), so
+# the statement needs no BEGIN and COMMIT around it. Taking cannot fall short once the cover is
+# seen: FOR UPDATE returns each row's newest version and keeps it locked to the end of the
+# statement, and the lines are one per sku (`domain.order_lines`), so every UPDATE of `taken`
+# meets the row the cover was counted on.
 HOLD_IN_ONE_STATEMENT = """
-hold AS (
-    INSERT INTO inventory.holds (hold_id, order_id, status) VALUES ($1, $2, $3)
-    ON CONFLICT (order_id) DO NOTHING
-    RETURNING hold_id
-),
 line AS (
     SELECT sku, quantity FROM unnest($4::text[], $5::int[]) AS line(sku, quantity)
 ),
 locked AS (
-    SELECT item.sku FROM inventory.items AS item
-    WHERE item.sku = ANY($4::text[]) AND EXISTS (SELECT FROM hold)
+    SELECT item.sku, item.available FROM inventory.items AS item
+    WHERE item.sku = ANY($4::text[])
     ORDER BY item.sku
     FOR UPDATE
+),
+covered AS (
+    SELECT count(*) = cardinality($4::text[]) AS every_line
+    FROM line JOIN locked USING (sku)
+    WHERE locked.available >= line.quantity
+),
+hold AS (
+    INSERT INTO inventory.holds (hold_id, order_id, status)
+    SELECT $1, $2, $3 FROM covered WHERE covered.every_line
+    ON CONFLICT (order_id) DO NOTHING
+    RETURNING hold_id
 ),
 taken AS (
     UPDATE inventory.items AS item
     SET available = item.available - line.quantity, updated_at = now()
-    FROM line JOIN locked USING (sku)
-    WHERE item.sku = line.sku AND item.available >= line.quantity
+    FROM line
+    WHERE item.sku = line.sku AND item.available >= line.quantity AND EXISTS (SELECT FROM hold)
     RETURNING item.sku
 ),
 held_lines AS (

@@ -6,8 +6,9 @@ the second waits for the first to commit, then reads what it recorded.
 
 A command type may also offer a plan (`OneStatement`): its whole effect as one SQL statement,
 built from the command alone. The worker appends the inbox row to that statement, so the usual
-command costs one round trip (a charge, a shipment: the statement is atomic on its own) or three
-(a hold: BEGIN, the statement, COMMIT) instead of one per step of its handler (six to nine).
+command costs one round trip (a charge, a shipment, a hold: each statement writes all of its
+effect or nothing) instead of one per step of its handler (six to nine); a plan whose CTEs might
+do part of the effect asks for BEGIN and COMMIT around it (three).
 Whenever the statement did less than all of it (a redelivery, a race, an order handled before,
 stock that runs short), it is rolled back whole and the handler, which knows every case,
 decides.
@@ -72,8 +73,9 @@ class OneStatement:
     reply: TaskReply
     after_commit: Callable[[], None] | None = None
     # False when the CTEs write nothing at all unless `done` holds (one INSERT ... ON CONFLICT DO
-    # NOTHING, say): then the statement is atomic on its own and needs no BEGIN and COMMIT. True
-    # when they may do part of the effect (a hold that takes some lines before one runs short),
+    # NOTHING, say, or a hold that claims and takes only once it has seen every line covered):
+    # then the statement is atomic on its own and needs no BEGIN and COMMIT. True when they may
+    # do part of the effect (a hold that took some lines before one ran short, as 362ed7d's did),
     # which the worker's transaction then rolls back.
     needs_transaction: bool = True
 

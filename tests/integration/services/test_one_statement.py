@@ -5,7 +5,9 @@ from prometheus_client's registry."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections import Counter
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
@@ -158,8 +160,8 @@ async def test_a_hold_the_stock_covers_is_one_statement(
 async def test_a_hold_one_line_of_which_runs_short_rolls_the_statement_back_whole(
     inventory: httpx.AsyncClient, orchestrator: Orchestrator, stock_item: StockItem
 ) -> None:
-    # The statement takes the line it can before it finds the other short; the fall-back must
-    # roll that back, and the handler then refuses the hold naming the short line.
+    # The statement must take nothing when one line is short (no transaction is there to roll
+    # back a line it took); the handler then refuses the hold naming the short line.
     plenty, scarce = await stock_item(10), await stock_item(1)
     order_id = new_id("order")
     items = [{"sku": plenty, "quantity": 2}, {"sku": scarce, "quantity": 3}]
@@ -170,6 +172,25 @@ async def test_a_hold_one_line_of_which_runs_short_rolls_the_statement_back_whol
     assert (reply["status"], reply["error"]) == ("FAILED", "OutOfStock")
     assert (await available(inventory, plenty), await available(inventory, scarce)) == (10, 1)
     assert await holds_of(inventory, order_id) == []
+
+
+async def test_racing_holds_that_run_one_line_short_take_nothing_of_the_other_line(
+    inventory: httpx.AsyncClient, orchestrator: Orchestrator, stock_item: StockItem
+) -> None:
+    # The hold's statement runs without BEGIN and COMMIT, so nothing could roll back a line it
+    # took before finding another short: it must take every line or none.
+    plenty, scarce = await stock_item(20), await stock_item(3)
+    items = [{"sku": plenty, "quantity": 1}, {"sku": scarce, "quantity": 1}]
+    orders = [new_id("order") for _ in range(12)]
+
+    replies = await asyncio.gather(*(hold(orchestrator, order_id, items) for order_id in orders))
+
+    outcomes = Counter(reply.get("error", reply["status"]) for reply in replies)
+    assert outcomes == {"SUCCEEDED": 3, "OutOfStock": 9}
+    assert (await available(inventory, plenty), await available(inventory, scarce)) == (17, 0)
+    for order_id, reply in zip(orders, replies, strict=True):
+        lines = [len(record["items"]) for record in await holds_of(inventory, order_id)]
+        assert lines == ([2] if reply["status"] == "SUCCEEDED" else [])
 
 
 async def test_a_first_shipment_is_one_statement(

@@ -26,9 +26,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import uvloop
+
 from bench import env
 from bench.cpu import CpuMeter
-from bench.loop import run_on_uvloop
 from bench.stats import medians, phase_figures, ratio
 from devtools.processes import ServiceProcess
 
@@ -174,7 +175,7 @@ def run_ceiling(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str,
         echo.start()
         try:
             with CpuMeter({"ceiling script": os.getpid(), "echo": pid(echo)}, servers=True) as cpu:
-                samples, seconds = run_on_uvloop(
+                samples, seconds = uvloop.run(
                     run_ceiling(database_url, amqp_url, echo, args.chains, args.concurrency)
                 )
         finally:
@@ -196,7 +197,7 @@ def run_celery(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, 
         try:
             pids = {"driver": os.getpid()} | {w.log_path.stem: pid(w) for w in workers}
             with CpuMeter(pids, servers=True) as cpu:
-                samples, seconds = run_on_uvloop(
+                samples, seconds = uvloop.run(
                     peer.run_peer(amqp_url, workers, args.chains, args.concurrency)
                 )
         finally:
@@ -232,7 +233,7 @@ def run_engine(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, 
                 f"orchestrator-{n}": pid(p) for n, p in enumerate(processes)
             }
             with CpuMeter(pids, servers=True) as cpu:
-                samples, seconds, transitions = run_on_uvloop(
+                samples, seconds, transitions = uvloop.run(
                     engine.run_engine(
                         [p.url for p in processes],
                         database_url,
@@ -292,7 +293,7 @@ def run_map(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, Any
                         "orchestrator": pid(processes[0]),
                     }
                     with CpuMeter(pids) as cpu:
-                        figures = run_on_uvloop(
+                        figures = uvloop.run(
                             map_items.run_one(
                                 processes[0].url, database_url, amqp_url, echo, size, concurrency
                             )
@@ -317,7 +318,7 @@ def run_store(args: argparse.Namespace, servers: Any, logs: Path) -> dict[str, A
         log("store: starting the five processes")
         try:
             stack.start()
-            return run_on_uvloop(store_phase(args, stack, database_url))
+            return uvloop.run(store_phase(args, stack, database_url))
         finally:
             stack.stop()
 

@@ -24,9 +24,10 @@ import time
 import uuid
 from pathlib import Path
 
+import uvloop
+
 import payment_service
 from bench.env import servers
-from bench.loop import run_on_uvloop
 from devtools.infra import fresh_database
 from payment_service.handlers import dispatch
 from payment_service.tables import SCHEMA, inbox
@@ -104,7 +105,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     with servers() as found, fresh_database(found.postgres_admin_url, prefix="bench") as url:
-        results = run_on_uvloop(measure(url, args.commands, args.rounds))
+        results = uvloop.run(measure(url, args.commands, args.rounds))
     print("\nms per command, each round (wall / client CPU):")
     for name, rows in results.items():
         walls = " ".join(f"{wall:.3f}" for wall, _ in rows)

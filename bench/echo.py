@@ -15,9 +15,9 @@ import signal
 import sys
 from pathlib import Path
 
+import uvloop
 from aio_pika.abc import AbstractIncomingMessage
 
-from bench.loop import run_on_uvloop
 from bench.workers import Worker, worker
 from servicekit.amqp import Broker
 
@@ -52,4 +52,4 @@ def echo_process(amqp_url: str, log_dir: Path, queue: str = QUEUE) -> Worker:
 
 
 if __name__ == "__main__":
-    run_on_uvloop(serve(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else QUEUE))
+    uvloop.run(serve(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else QUEUE))

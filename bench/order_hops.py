@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import uvloop
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench import env, store
-from bench.loop import run_on_uvloop
 from bench.stats import percentile
 from devtools import infra
 from devtools.processes import Stack
@@ -205,12 +205,12 @@ def run_at(rate: float, orders: int, servers: infra.Servers, logs: Path) -> AtRa
         try:
             web = stack.url("web")
             inventory = stack.url("inventory_service")
-            skus = run_on_uvloop(
+            skus = uvloop.run(
                 store.restock(web, inventory, orders + WARM_UP_ORDERS, stack.auth_headers)
             )
-            run_on_uvloop(store.closed_loop(web, skus, WARM_UP_ORDERS, 4))
+            uvloop.run(store.closed_loop(web, skus, WARM_UP_ORDERS, 4))
             before = metrics_of(stack)
-            outcomes, _, _ = run_on_uvloop(store.open_loop(web, skus, rate, orders))
+            outcomes, _, _ = uvloop.run(store.open_loop(web, skus, rate, orders))
             after = metrics_of(stack)
         finally:
             stack.stop()

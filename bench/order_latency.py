@@ -24,8 +24,8 @@ from typing import Any
 
 import aio_pika
 import httpx
+import uvloop
 
-from bench.loop import run_on_uvloop
 from devtools.orders import order_request
 
 STEPS = 3  # charge, hold, ship
@@ -135,8 +135,8 @@ def main() -> None:
     parser.add_argument("--amqp", default="amqp://guest:guest@127.0.0.1:5672/")
     parser.add_argument("--orders", type=int, default=30)
     args = parser.parse_args()
-    durable_floor = run_on_uvloop(broker_floor(args.amqp, args.orders, quorum=True))
-    transient_floor = run_on_uvloop(broker_floor(args.amqp, args.orders, quorum=False))
+    durable_floor = uvloop.run(broker_floor(args.amqp, args.orders, quorum=True))
+    transient_floor = uvloop.run(broker_floor(args.amqp, args.orders, quorum=False))
     orders, spans = order_latencies(args.web, args.orders)
     print(summary("POST /orders -> COMPLETED (client)", orders))
     print(summary("created_at -> finished_at (server)", spans))

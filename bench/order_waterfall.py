@@ -35,9 +35,9 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+import uvloop
 
 from bench import env, store
-from bench.loop import run_on_uvloop
 from bench.order_latency import place_and_wait
 from bench.stats import percentile
 from devtools.otlp_receiver import OtlpReceiver, ReceivedSpan
@@ -61,7 +61,7 @@ def place_orders(stack: Stack, count: int, label: str, rate: float = 0) -> list[
     restock = store.restock(
         web_url, stack.url("inventory_service"), count + WARM_UP, stack.auth_headers
     )
-    skus = run_on_uvloop(restock)
+    skus = uvloop.run(restock)
     timed: list[Timed] = []
     with httpx.Client(base_url=web_url, timeout=30) as web:
         for index in range(WARM_UP + (0 if rate else count)):
@@ -75,7 +75,7 @@ def place_orders(stack: Stack, count: int, label: str, rate: float = 0) -> list[
             time.sleep(PAUSE_SECONDS)
     print(file=sys.stderr)
     if rate:
-        outcomes, _, _ = run_on_uvloop(store.open_loop(web_url, skus, rate, count))
+        outcomes, _, _ = uvloop.run(store.open_loop(web_url, skus, rate, count))
         if outcomes.errors:
             raise SystemExit(f"{label}: orders that did not complete: {dict(outcomes.errors)}")
         timed = [

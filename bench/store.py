@@ -43,8 +43,8 @@ LONG_POLL_SECONDS = 10
 POLL_MIN_SECONDS = 0.1
 POLL_MAX_SECONDS = 1.0
 ORDER_TIMEOUT_SECONDS = 120.0
-TIMEOUT = aiohttp.ClientTimeout(total=30)
 REQUEST_TIMEOUT_SECONDS = 30.0
+TIMEOUT = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)  # restocking's, before the orders
 # What a customer's request can fail with: the connection, the response, or the time it took.
 REQUEST_ERRORS = (HttpError, OSError, TimeoutError)
 

@@ -16,9 +16,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+import uvloop
+
 from bench import env, store
 from bench.cpu import CpuMeter
-from bench.loop import run_on_uvloop
 from bench.stats import ratio
 from devtools.otlp_receiver import OtlpReceiver
 from devtools.processes import Stack
@@ -55,7 +56,7 @@ def run_side(args: argparse.Namespace, servers: Any, logs: Path, traced: bool) -
         stack = Stack.create(database_url, amqp_url, logs, LOG_LEVEL="WARNING", **variables)
         try:
             stack.start()
-            figures = run_on_uvloop(closed_loop(args, stack))
+            figures = uvloop.run(closed_loop(args, stack))
         finally:
             stack.stop()
         figures["spans_per_order"] = (

@@ -75,7 +75,7 @@ class OneStatement:
     # False when the CTEs write nothing at all unless `done` holds (one INSERT ... ON CONFLICT DO
     # NOTHING, say, or a hold that claims and takes only once it has seen every line covered):
     # then the statement is atomic on its own and needs no BEGIN and COMMIT. True when they may
-    # do part of the effect (a hold that took some lines before one ran short, as 362ed7d's did),
+    # do part of the effect (a plan that takes some lines before it finds one short, say),
     # which the worker's transaction then rolls back.
     needs_transaction: bool = True
 

@@ -53,11 +53,11 @@ class ExecutionPage(_Wire):
     next_cursor: str | None = None
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
 class _History(_Wire):
     events: list[HistoryEvent]
-
-
-_M = TypeVar("_M", bound=BaseModel)
 
 
 class ExecutionAlreadyExists(Exception):

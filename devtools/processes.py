@@ -118,6 +118,9 @@ class Stack:
             "AMQP_URL": amqp_url,
             "LOG_LEVEL": "INFO",
             "TASK_QUEUES": TEST_TASK_QUEUES,
+            # Every process here is on the run's one user unless `variables` (service accounts)
+            # say otherwise: no reply-sender check, whatever a `.env` of `make dev` names.
+            "TASK_QUEUE_OWNERS": "",
             "ORCHESTRATOR_URL": f"http://127.0.0.1:{ports['orchestrator']}",
             "INVENTORY_URL": f"http://127.0.0.1:{ports['inventory_service']}",
             **{PORT_VARIABLES[package]: str(port) for package, port in ports.items()},

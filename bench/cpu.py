@@ -12,6 +12,7 @@ machine given over to the benchmark they show where a unit's cost lies beyond ou
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import psutil
@@ -78,4 +79,37 @@ class CpuMeter:
                 "ms_per_unit": round(1000 * seconds / units, 3) if units else None,
             }
             for name, seconds in self.spent.items()
+        }
+
+
+def busy_seconds(times: Any) -> float:
+    """CPU seconds the machine's cores spent busy (psutil.cpu_times(): everything but idle,
+    I/O wait and time a hypervisor took for others; `guest` is already in `user`)."""
+    return float(times.user + times.nice + times.system + times.irq + times.softirq)
+
+
+class MachineBusy:
+    """How many of the machine's cores were busy during a phase, whoever kept them busy: the
+    load a phase's latency was measured under."""
+
+    def __init__(self) -> None:
+        self.cores = psutil.cpu_count() or 1
+        self.busy = 0.0
+        self.seconds = 0.0
+
+    def __enter__(self) -> MachineBusy:
+        self._began = busy_seconds(psutil.cpu_times())
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.seconds = time.perf_counter() - self._start
+        self.busy = busy_seconds(psutil.cpu_times()) - self._began
+
+    def figures(self) -> dict[str, Any]:
+        cores_busy = self.busy / self.seconds if self.seconds > 0 else 0.0
+        return {
+            "cores": self.cores,
+            "cores_busy": round(cores_busy, 2),
+            "share_busy": round(cores_busy / self.cores, 3),
         }

@@ -39,3 +39,36 @@ def test_the_cpu_line_names_each_process_and_sums_them() -> None:
     assert cpu_line("store", phase) == (
         "store: CPU ms per order: web 2.5, postgres (server) 4.25 (in all 6.75)"
     )
+
+
+def test_the_machine_is_busy_at_least_while_this_process_spins() -> None:
+    import time
+
+    from bench.cpu import MachineBusy
+
+    with MachineBusy() as busy:
+        deadline = time.perf_counter() + 0.3
+        while time.perf_counter() < deadline:
+            pass
+    figures = busy.figures()
+    assert figures["cores_busy"] >= 0.5  # this process alone kept one core busy
+    assert figures["cores_busy"] <= figures["cores"] + 0.05
+    assert figures["share_busy"] == round(busy.busy / busy.seconds / figures["cores"], 3)
+
+
+def test_the_store_load_lines_set_the_open_loop_beside_the_closed_one() -> None:
+    from bench.__main__ import store_load_lines
+
+    store = {
+        "closed": {"machine": {"cores": 2, "cores_busy": 1.98, "share_busy": 0.99}},
+        "open": {
+            "cpu": {"web": {"seconds": 3.0, "ms_per_unit": 3.25}},
+            "machine": {"cores": 2, "cores_busy": 1.55, "share_busy": 0.775},
+        },
+    }
+    assert store_load_lines(store) == [
+        "store open: CPU ms per order: web 3.25",
+        "store closed: machine busy 1.98 of its 2 cores (99%)",
+        "store open: machine busy 1.55 of its 2 cores (78%)",
+    ]
+    assert store_load_lines({"closed": {}, "open": None}) == []

@@ -613,6 +613,8 @@ def round_figures(phases: dict[str, Any]) -> dict[str, float | None]:
         if half_peak:
             figures["store half-peak p50 ms"] = half_peak["latency"]["p50_ms"]
             figures["store half-peak p99 ms"] = half_peak["latency"]["p99_ms"]
+            if "machine" in half_peak:
+                figures["store half-peak cores busy"] = half_peak["machine"]["cores_busy"]
     return figures
 
 

@@ -135,7 +135,10 @@ def test_round_figures_name_each_part_that_ran() -> None:
         "engine": {"per_second": 230.0, "orchestrator_cpu_ms_per_transition": 0.9},
         "store": {
             "closed": {"per_second": 100.0},
-            "open": {"latency": {"p50_ms": 41.0, "p99_ms": 120.0}},
+            "open": {
+                "latency": {"p50_ms": 41.0, "p99_ms": 120.0},
+                "machine": {"cores": 2, "cores_busy": 1.5, "share_busy": 0.75},
+            },
         },
     }
     assert round_figures(phases) == {
@@ -145,6 +148,7 @@ def test_round_figures_name_each_part_that_ran() -> None:
         "store orders/s": 100.0,
         "store half-peak p50 ms": 41.0,
         "store half-peak p99 ms": 120.0,
+        "store half-peak cores busy": 1.5,
     }
     del phases["store"]["open"]
     assert "store half-peak p50 ms" not in round_figures(phases)

@@ -69,9 +69,9 @@ def report(writes: WriteSet) -> None:
     """Log and measure what `writes` committed; call after commit."""
     logging_on = log.isEnabledFor(logging.INFO)  # skip all formatting when nobody reads it
     tracing_on = tracing.is_on()
-    for queue, seconds in writes.task_durations:
-        TASK_DURATION.labels(queue).observe(seconds)
     for execution in writes.executions.values():
+        for queue, seconds in execution.task_durations:
+            TASK_DURATION.labels(queue).observe(seconds)
         about = execution.about
         if about is not None:
             _measure(writes, execution, about.state_machine_name, about.start_date)

@@ -9,13 +9,21 @@ Replies are group-committed: those that arrive together, from any number of exec
 settled in one transaction (orchestrator.group_commit) whose writes are one statement
 (orchestrator.statements.WRITE_DECISIONS); starts likewise, many in one statement
 (orchestrator.starts, statements.START_EXECUTIONS).
+
+A reply to an execution this orchestrator wrote last (the usual case: it started the execution
+and settled every reply since) needs no read and no lock held across a round trip: the state
+cache has its row, state and open tokens, so the reply is decided first and written by one
+statement that writes only while the row still shows the version decided on
+(statements.WRITE_DECISIONS_IF_CURRENT): one round trip instead of four (BEGIN, the locked read,
+the write, COMMIT). Where another orchestrator or a timer moved the execution on meanwhile, the
+statement writes nothing of it and the reply is settled again the locked way.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from time import perf_counter
 from typing import Any
@@ -56,8 +64,8 @@ from orchestrator.outbox_relay import OutboxPublisher
 from orchestrator.registry import Registry
 from orchestrator.reply_senders import ReplySenders
 from orchestrator.starts import StartColumns, StartRequest
-from orchestrator.state_cache import StateCache
-from orchestrator.writes import About, Rejection, WriteSet
+from orchestrator.state_cache import OpenToken, StateCache
+from orchestrator.writes import About, ExecutionWrites, Rejection, WriteSet
 from servicekit import tracing
 from servicekit.messages import TaskReply
 
@@ -68,6 +76,9 @@ REJECTED_REPLIES = Counter(
     "orchestrator_rejected_replies_total", "Replies recorded and not applied", ["reason"]
 )
 EXECUTIONS_ENDED = Counter("orchestrator_executions_ended_total", "Executions ended", ["status"])
+# cached: decided from the state cache and written in one statement; locked: read and written
+# under the row's lock; stale: decided from the cache, found moved on, then settled locked.
+REPLIES_SETTLED = Counter("orchestrator_replies_settled_total", "Replies settled, by how", ["path"])
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 REDRIVABLE = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
@@ -206,12 +217,13 @@ class Orchestrator:
             self._publisher.restore_published(published)
             raise
         created = {row["created"] for row in returned if row["created"] is not None}
+        rows: dict[str, ExecutionRow] = {}
         for execution_id, (request, context) in added.items():
             if execution_id in created:
-                request.row = self._created_row(context, writes)
+                request.row = rows[execution_id] = self._created_row(context, writes)
             else:  # nothing of it was written: nothing of it to publish, count or keep
                 del writes.executions[execution_id]
-        self._remember(writes)
+        self._remember(writes, rows, started=True)
         self._count(writes, "start")
         self._publisher.publish_soon(writes.outbox_messages(returned))
         return outcomes
@@ -355,6 +367,73 @@ class Orchestrator:
             return await self._settle(batch)
 
     async def _settle(self, batch: Sequence[IncomingReply]) -> list[BaseException | None]:
+        outcomes = await self._settle_from_cache(batch)
+        if outcomes is None:
+            outcomes = await self._settle_locked(batch)
+            REPLIES_SETTLED.labels("locked").inc(len(batch))
+        return outcomes
+
+    async def _settle_from_cache(
+        self, batch: Sequence[IncomingReply]
+    ) -> list[BaseException | None] | None:
+        """Settle the batch from the state cache, or return None (nothing written) unless every
+        reply is to an execution the cache knows and applies as it stands there."""
+        tokens: dict[str, dict[str, Any]] = {}
+        rows: dict[str, ExecutionRow] = {}
+        states: dict[str, ExecutionState] = {}
+        for item in batch:
+            token = item.reply.task_token
+            cached = self._states.holding(token)
+            if cached is None or cached.row is None or cached.open_tokens is None:
+                return None
+            row, opened = cached.row, cached.open_tokens[token]
+            await self._registry.machine(row.state_machine_name, row.state_machine_version)
+            tokens[token] = _open_token(row.execution_id, opened)
+            rows[row.execution_id], states[row.execution_id] = row, cached.state
+        writes = WriteSet(datetime.now(UTC))
+        for item in batch:
+            # Anything but a plain apply (a refusal, a reply the engine ignores) is for the
+            # locked path to decide and record; nothing decided here is written.
+            open_token = tokens[item.reply.task_token]
+            row = rows[open_token["execution_id"]]
+            if self._sender_refusal(item, row, open_token["state_name"]) is not None:
+                return None
+            if self._apply_to(writes, item, open_token, row, states[row.execution_id]):
+                return None
+        published = self._publisher.take_published()
+        writes.published_ids = published
+        versions = [rows[execution_id].state_version for execution_id in writes.executions]
+        try:
+            async with self._pool.acquire() as connection:
+                returned = await connection.fetch(
+                    statements.WRITE_DECISIONS_IF_CURRENT, *writes.arguments(), versions
+                )
+        except BaseException:
+            self._publisher.restore_published(published)
+            self._states.forget_all(writes.executions)  # written or not: the row will tell
+            raise
+        written = {record["applied"] for record in returned if record["applied"] is not None}
+        for execution_id in [e for e in writes.executions if e not in written]:
+            del writes.executions[execution_id]  # moved on meanwhile: nothing of it written
+            self._states.forget(execution_id)
+        self._remember(writes, rows)
+        self._count(writes, "reply")
+        self._publisher.publish_soon(writes.outbox_messages(returned))
+        outcomes: list[BaseException | None] = [None] * len(batch)
+        again = [
+            index
+            for index, item in enumerate(batch)
+            if tokens[item.reply.task_token]["execution_id"] not in written
+        ]
+        REPLIES_SETTLED.labels("cached").inc(len(batch) - len(again))
+        if again:
+            REPLIES_SETTLED.labels("stale").inc(len(again))
+            settled = await self._settle_locked([batch[index] for index in again])
+            for index, outcome in zip(again, settled, strict=True):
+                outcomes[index] = outcome
+        return outcomes
+
+    async def _settle_locked(self, batch: Sequence[IncomingReply]) -> list[BaseException | None]:
         now = datetime.now(UTC)
         writes = WriteSet(now)
         outcomes: list[BaseException | None] = []
@@ -367,7 +446,8 @@ class Orchestrator:
                 for item in batch:
                     outcomes.append(self._apply_reply(writes, item, tokens, rows, states))
                 returned = await connection.fetch(statements.WRITE_DECISIONS, *writes.arguments())
-                self._remember(writes)  # before the lock goes: the next holder finds it current
+                # Before the lock goes: the next holder finds it current.
+                self._remember(writes, rows)
         except BaseException:
             self._publisher.restore_published(published)
             raise
@@ -412,27 +492,42 @@ class Orchestrator:
             return TaskTimedOut("the task's attempt is already over")
         if execution_id not in rows:
             return Busy()  # another transaction holds the execution: next round
-        refused = self._sender_refusal(item, rows[execution_id], token["state_name"])
+        row = rows[execution_id]
+        refused = self._sender_refusal(item, row, token["state_name"])
         if refused is not None:
             self._reject(writes, item, execution_id, refused, label="wrong sender")
             return ReplyFromWrongSender(refused)
-        ignored = self._decide(writes, rows[execution_id], states[execution_id], _event_of(reply))
-        if ignored is None:
-            execution = writes.executions[execution_id]
-            execution.traceparent = item.traceparent or execution.traceparent
-            execution.state_name = execution.state_name or token["state_name"]
-            execution.received = min(execution.received or item.received, item.received)
-            if reply.status != "HEARTBEAT":
-                row = rows[execution_id]
-                machine = self._registry.cached_machine(
-                    row.state_machine_name, row.state_machine_version
-                )
-                queue = getattr(machine.states.get(token["state_name"]), "queue", None)
-                seconds = (writes.now - token["issued_at"]).total_seconds()
-                writes.task_durations.append((queue or "other", seconds))
-        else:
+        ignored = self._apply_to(writes, item, token, row, states[execution_id])
+        if ignored is not None:
             self._reject(writes, item, execution_id, ignored)
             return TaskTimedOut(ignored)
+        return None
+
+    def _apply_to(
+        self,
+        writes: WriteSet,
+        item: IncomingReply,
+        token: dict[str, Any],
+        row: ExecutionRow,
+        state: ExecutionState,
+    ) -> str | None:
+        """Apply the reply of an open `token` to its execution; why not, if the engine ignored
+        it (then nothing was added to `writes`)."""
+        reply = item.reply
+        ignored = self._decide(writes, row, state, _event_of(reply))
+        if ignored is not None:
+            return ignored
+        execution = writes.executions[row.execution_id]
+        execution.traceparent = item.traceparent or execution.traceparent
+        execution.state_name = execution.state_name or token["state_name"]
+        execution.received = min(execution.received or item.received, item.received)
+        if reply.status != "HEARTBEAT":
+            machine = self._registry.cached_machine(
+                row.state_machine_name, row.state_machine_version
+            )
+            queue = getattr(machine.states.get(token["state_name"]), "queue", None)
+            seconds = (writes.now - token["issued_at"]).total_seconds()
+            execution.task_durations.append((queue or "other", seconds))
         return None
 
     def _sender_refusal(
@@ -507,7 +602,7 @@ class Orchestrator:
             execution = writes.executions[execution_id]
             execution.traceparent = record["traceparent"] or tracing.traceparent()
             returned = await connection.fetch(statements.WRITE_DECISIONS, *writes.arguments())
-            self._remember(writes)
+            self._remember(writes, {execution_id: row})
         self._count(writes, label)
         self._publisher.publish_soon(writes.outbox_messages(returned))
         return None
@@ -546,14 +641,48 @@ class Orchestrator:
                 states[execution_id] = ExecutionState(PartMap(found))
         return states
 
-    def _remember(self, writes: WriteSet) -> None:
+    def _remember(
+        self, writes: WriteSet, rows: dict[str, ExecutionRow], *, started: bool = False
+    ) -> None:
         """Keep the states `writes` is writing, tagged with the versions it writes (a write that
-        then fails to commit leaves a tag no row will ever show)."""
+        then fails to commit leaves a tag no row will ever show), with the rows as written and
+        the tokens left open. `rows` are the rows the writes began from (`started`: the rows
+        just created)."""
         for execution in writes.executions.values():
+            execution_id = execution.execution_id
             if execution.outcome is not None:
-                self._states.forget(execution.execution_id)
-            else:
-                self._states.put(execution.execution_id, execution.new_version, execution.state)
+                self._states.forget(execution_id)
+                continue
+            before = rows[execution_id]
+            self._states.put(
+                execution_id,
+                execution.new_version,
+                execution.state,
+                _row_after(before, execution),
+                self._open_tokens_after(before, execution, writes.now, started=started),
+            )
+
+    def _open_tokens_after(
+        self, before: ExecutionRow, execution: ExecutionWrites, now: datetime, *, started: bool
+    ) -> dict[str, OpenToken] | None:
+        """The tokens the execution has open once `execution` is written: those open before
+        (known only if this orchestrator wrote the version it began from), less those it
+        closes, with those it issues; None if unknown."""
+        if started:
+            still_open: dict[str, OpenToken] = {}
+        else:
+            cached = self._states.entry(before.execution_id)
+            if cached is None or cached.version != before.state_version:
+                return None
+            if cached.open_tokens is None:
+                return None
+            still_open = dict(cached.open_tokens)
+        for token in execution.closed_before:
+            still_open.pop(token, None)
+        for token, command in execution.commands.items():
+            if token not in execution.closed_here:
+                still_open[token] = OpenToken(command.state_name, now)
+        return still_open
 
     def _count(self, writes: WriteSet, label: str) -> None:
         lifecycle.report(writes)
@@ -589,6 +718,33 @@ class Orchestrator:
                 payload=kept_payload(item.reply.to_json()),
             )
         )
+
+
+def _open_token(execution_id: str, opened: OpenToken) -> dict[str, Any]:
+    """An open token as the locked path reads it from task_tokens."""
+    return {
+        "execution_id": execution_id,
+        "closed_at": None,
+        "state_name": opened.state_name,
+        "issued_at": opened.issued_at,
+    }
+
+
+def _row_after(before: ExecutionRow, execution: ExecutionWrites) -> ExecutionRow:
+    """The row of a still running execution once `execution` is written (input and output left
+    out, as the locked path reads it)."""
+    return replace(
+        before,
+        status="RUNNING",
+        input=None,
+        output=None,
+        error=None,
+        cause=None,
+        stop_date=None,
+        event_count=execution.events,
+        redrive_count=before.redrive_count + execution.redrives,
+        state_version=execution.new_version,
+    )
 
 
 def _event_of(reply: TaskReply) -> Event:

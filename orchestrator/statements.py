@@ -24,7 +24,7 @@ history AS (
 ),
 closed_tokens AS (
     UPDATE orchestrator.task_tokens SET closed_at = $1
-    WHERE token = ANY($7::text[]) AND closed_at IS NULL
+    WHERE token = ANY($7::text[]) AND closed_at IS NULL {token_gate}
 ),
 issued_tokens AS (
     INSERT INTO orchestrator.task_tokens
@@ -37,7 +37,7 @@ issued_tokens AS (
 cancelled_timers AS (
     DELETE FROM orchestrator.timers t
     USING unnest($13::text[], $14::text[]) AS u(execution_id, timer_id)
-    WHERE t.execution_id = u.execution_id AND t.timer_id = u.timer_id
+    WHERE t.execution_id = u.execution_id AND t.timer_id = u.timer_id {and_gate}
 ),
 set_timers AS (
     INSERT INTO orchestrator.timers (execution_id, timer_id, due_at)
@@ -75,7 +75,7 @@ changed_parts AS (
 removed_parts AS (
     DELETE FROM orchestrator.execution_parts p
     USING unnest($34::text[], $35::text[]) AS u(execution_id, key)
-    WHERE p.execution_id = u.execution_id AND p.key = u.key
+    WHERE p.execution_id = u.execution_id AND p.key = u.key {and_gate}
 )"""
 
 # Parameters of the executions' own rows, after the 34 above.
@@ -85,7 +85,7 @@ _EXECUTION_COLUMNS = """unnest($36::text[], $37::int[], $38::text[], $39::text[]
              state_version)"""
 
 WRITE_DECISIONS = f"""
-WITH {_DECISION_CTES.format(gate="")},
+WITH {_DECISION_CTES.format(gate="", and_gate="", token_gate="")},
 updated AS (
     UPDATE orchestrator.executions e
     SET event_count = u.event_count, status = u.status, output = u.output::jsonb,
@@ -97,6 +97,46 @@ updated AS (
 SELECT id, message_id FROM new_outbox
 """
 
+
+# WRITE_DECISIONS for decisions taken on states this orchestrator cached (orchestrator.service,
+# the cached settlement), in one statement and without BEGIN and COMMIT: it locks each execution
+# whose row still shows the state_version the decision was taken on ($45, one per row of
+# $36..$44), skipping any that another transaction holds, and writes only those executions'
+# rows. The answer names the outbox rows written and the executions written; the replies of
+# any other execution are settled again under the lock.
+_IF_STILL_CURRENT = {
+    "gate": "WHERE u.execution_id IN (SELECT execution_id FROM still_current)",
+    "and_gate": "AND u.execution_id IN (SELECT execution_id FROM still_current)",
+    "token_gate": "AND execution_id IN (SELECT execution_id FROM still_current)",
+}
+WRITE_DECISIONS_IF_CURRENT = f"""
+WITH still_current AS (
+    SELECT e.execution_id FROM orchestrator.executions e
+    JOIN unnest($36::text[], $45::bigint[]) AS c(execution_id, state_version)
+        ON e.execution_id = c.execution_id AND e.state_version = c.state_version
+    FOR UPDATE OF e SKIP LOCKED
+),
+{_DECISION_CTES.format(**_IF_STILL_CURRENT)},
+updated AS (
+    UPDATE orchestrator.executions e
+    SET event_count = u.event_count, status = u.status, output = u.output::jsonb,
+        error = u.error, cause = u.cause, stop_date = u.stop_date,
+        redrive_count = e.redrive_count + u.redrives, state_version = u.state_version
+    FROM {_EXECUTION_COLUMNS}
+    WHERE e.execution_id = u.execution_id
+      AND u.execution_id IN (SELECT execution_id FROM still_current)
+)
+SELECT id, message_id, NULL AS applied FROM new_outbox
+UNION ALL
+SELECT NULL, NULL, execution_id FROM still_current
+"""
+
+# A new execution has no tokens, timers or parts to close or remove.
+_IF_CREATED = {
+    "gate": "WHERE u.execution_id IN (SELECT execution_id FROM created)",
+    "and_gate": "",
+    "token_gate": "",
+}
 
 # StartExecution, for a batch of starts in one statement (one round trip, atomic without
 # BEGIN/COMMIT; orchestrator.starts): insert each execution with its first decision already
@@ -122,7 +162,7 @@ WITH created AS (
     ON CONFLICT (execution_id) DO NOTHING
     RETURNING execution_id
 ),
-{_DECISION_CTES.format(gate="WHERE u.execution_id IN (SELECT execution_id FROM created)")}
+{_DECISION_CTES.format(**_IF_CREATED)}
 SELECT id, message_id, NULL AS created FROM new_outbox
 UNION ALL
 SELECT NULL, NULL, execution_id FROM created

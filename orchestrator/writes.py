@@ -121,6 +121,8 @@ class ExecutionWrites:
     # The trace of the work that led to these decisions (a StartExecution, a reply's delivery):
     # its commands carry it, and the execution's end is recorded under it (tracing on only).
     traceparent: str | None = None
+    # (queue, seconds from the task's command to its reply) of the replies applied
+    task_durations: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def events(self) -> int:
@@ -162,8 +164,6 @@ class WriteSet:
         self.executions: dict[str, ExecutionWrites] = {}
         self.rejections: list[Rejection] = []
         self.published_ids: list[int] = []
-        # (queue, seconds from the task's command to its reply) of the replies applied
-        self.task_durations: list[tuple[str, float]] = []
 
     def execution(
         self, execution_id: str, event_count: int, state: ExecutionState

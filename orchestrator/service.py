@@ -64,7 +64,7 @@ from orchestrator.outbox_relay import OutboxPublisher
 from orchestrator.registry import Registry
 from orchestrator.reply_senders import ReplySenders
 from orchestrator.starts import StartColumns, StartRequest
-from orchestrator.state_cache import OpenToken, StateCache
+from orchestrator.state_cache import OpenToken, StateCache, TokenHolder
 from orchestrator.writes import About, ExecutionWrites, Rejection, WriteSet
 from servicekit import tracing
 from servicekit.messages import TaskReply
@@ -378,28 +378,23 @@ class Orchestrator:
     ) -> list[BaseException | None] | None:
         """Settle the batch from the state cache, or return None (nothing written) unless every
         reply is to an execution the cache knows and applies as it stands there."""
-        tokens: dict[str, dict[str, Any]] = {}
-        rows: dict[str, ExecutionRow] = {}
-        states: dict[str, ExecutionState] = {}
+        held: list[TokenHolder] = []
         for item in batch:
-            token = item.reply.task_token
-            cached = self._states.holding(token)
-            if cached is None or cached.row is None or cached.open_tokens is None:
+            holder = self._states.holding(item.reply.task_token)
+            if holder is None:
                 return None
-            row, opened = cached.row, cached.open_tokens[token]
+            row = holder.row
             await self._registry.machine(row.state_machine_name, row.state_machine_version)
-            tokens[token] = _open_token(row.execution_id, opened)
-            rows[row.execution_id], states[row.execution_id] = row, cached.state
+            held.append(holder)
         writes = WriteSet(datetime.now(UTC))
-        for item in batch:
+        for item, holder in zip(batch, held, strict=True):
             # Anything but a plain apply (a refusal, a reply the engine ignores) is for the
             # locked path to decide and record; nothing decided here is written.
-            open_token = tokens[item.reply.task_token]
-            row = rows[open_token["execution_id"]]
-            if self._sender_refusal(item, row, open_token["state_name"]) is not None:
+            if self._sender_refusal(item, holder.row, holder.token.state_name) is not None:
                 return None
-            if self._apply_to(writes, item, open_token, row, states[row.execution_id]):
+            if self._apply_to(writes, item, holder.token, holder.row, holder.state):
                 return None
+        rows = {holder.row.execution_id: holder.row for holder in held}
         published = self._publisher.take_published()
         writes.published_ids = published
         versions = [rows[execution_id].state_version for execution_id in writes.executions]
@@ -421,9 +416,7 @@ class Orchestrator:
         self._publisher.publish_soon(writes.outbox_messages(returned))
         outcomes: list[BaseException | None] = [None] * len(batch)
         again = [
-            index
-            for index, item in enumerate(batch)
-            if tokens[item.reply.task_token]["execution_id"] not in written
+            index for index, holder in enumerate(held) if holder.row.execution_id not in written
         ]
         REPLIES_SETTLED.labels("cached").inc(len(batch) - len(again))
         if again:
@@ -497,7 +490,8 @@ class Orchestrator:
         if refused is not None:
             self._reject(writes, item, execution_id, refused, label="wrong sender")
             return ReplyFromWrongSender(refused)
-        ignored = self._apply_to(writes, item, token, row, states[execution_id])
+        opened = OpenToken(token["state_name"], token["issued_at"])
+        ignored = self._apply_to(writes, item, opened, row, states[execution_id])
         if ignored is not None:
             self._reject(writes, item, execution_id, ignored)
             return TaskTimedOut(ignored)
@@ -507,7 +501,7 @@ class Orchestrator:
         self,
         writes: WriteSet,
         item: IncomingReply,
-        token: dict[str, Any],
+        token: OpenToken,
         row: ExecutionRow,
         state: ExecutionState,
     ) -> str | None:
@@ -519,14 +513,14 @@ class Orchestrator:
             return ignored
         execution = writes.executions[row.execution_id]
         execution.traceparent = item.traceparent or execution.traceparent
-        execution.state_name = execution.state_name or token["state_name"]
+        execution.state_name = execution.state_name or token.state_name
         execution.received = min(execution.received or item.received, item.received)
         if reply.status != "HEARTBEAT":
             machine = self._registry.cached_machine(
                 row.state_machine_name, row.state_machine_version
             )
-            queue = getattr(machine.states.get(token["state_name"]), "queue", None)
-            seconds = (writes.now - token["issued_at"]).total_seconds()
+            queue = getattr(machine.states.get(token.state_name), "queue", None)
+            seconds = (writes.now - token.issued_at).total_seconds()
             execution.task_durations.append((queue or "other", seconds))
         return None
 
@@ -673,7 +667,7 @@ class Orchestrator:
         else:
             cached = self._states.entry(before.execution_id)
             if cached is None or cached.version != before.state_version:
-                return None
+                return None  # another writer came between: what it left open is unknown here
             if cached.open_tokens is None:
                 return None
             still_open = dict(cached.open_tokens)
@@ -718,16 +712,6 @@ class Orchestrator:
                 payload=kept_payload(item.reply.to_json()),
             )
         )
-
-
-def _open_token(execution_id: str, opened: OpenToken) -> dict[str, Any]:
-    """An open token as the locked path reads it from task_tokens."""
-    return {
-        "execution_id": execution_id,
-        "closed_at": None,
-        "state_name": opened.state_name,
-        "issued_at": opened.issued_at,
-    }
 
 
 def _row_after(before: ExecutionRow, execution: ExecutionWrites) -> ExecutionRow:

@@ -44,6 +44,16 @@ class CachedExecution:
     open_tokens: dict[str, OpenToken] | None = None
 
 
+@dataclass(frozen=True)
+class TokenHolder:
+    """What a reply to an open token is decided on: its execution's row and state as this
+    orchestrator last wrote them, and the token."""
+
+    row: ExecutionRow
+    state: ExecutionState
+    token: OpenToken
+
+
 class StateCache:
     def __init__(self, capacity: int = 10_000) -> None:
         self._capacity = capacity
@@ -61,14 +71,14 @@ class StateCache:
     def entry(self, execution_id: str) -> CachedExecution | None:
         return self._executions.get(execution_id)
 
-    def holding(self, token: str) -> CachedExecution | None:
+    def holding(self, token: str) -> TokenHolder | None:
         """The execution that left `token` open when this orchestrator last wrote it, if it
         knows its row and tokens."""
         execution_id = self._by_token.get(token)
         cached = None if execution_id is None else self._executions.get(execution_id)
         if cached is None or cached.row is None or cached.open_tokens is None:
             return None
-        return cached
+        return TokenHolder(cached.row, cached.state, cached.open_tokens[token])
 
     def put(
         self,

@@ -84,16 +84,29 @@ _EXECUTION_COLUMNS = """unnest($36::text[], $37::int[], $38::text[], $39::text[]
         AS u(execution_id, event_count, status, output, error, cause, stop_date, redrives,
              state_version)"""
 
-WRITE_DECISIONS = f"""
-WITH {_DECISION_CTES.format(gate="", and_gate="", token_gate="")},
+_UPDATED_EXECUTIONS = f"""
 updated AS (
     UPDATE orchestrator.executions e
     SET event_count = u.event_count, status = u.status, output = u.output::jsonb,
         error = u.error, cause = u.cause, stop_date = u.stop_date,
         redrive_count = e.redrive_count + u.redrives, state_version = u.state_version
     FROM {_EXECUTION_COLUMNS}
-    WHERE e.execution_id = u.execution_id
-)
+    WHERE e.execution_id = u.execution_id {{and_gate}}
+)"""
+
+
+def _gated_by(cte: str) -> dict[str, str]:
+    """The placeholders of _DECISION_CTES and _UPDATED_EXECUTIONS that write an execution's rows
+    only if `cte` names the execution (its own rows come with `u.`, a token's without)."""
+    among = f"execution_id IN (SELECT execution_id FROM {cte})"
+    return {"gate": f"WHERE u.{among}", "and_gate": f"AND u.{among}", "token_gate": f"AND {among}"}
+
+
+_UNGATED = {"gate": "", "and_gate": "", "token_gate": ""}
+
+WRITE_DECISIONS = f"""
+WITH {_DECISION_CTES.format(**_UNGATED)},
+{_UPDATED_EXECUTIONS.format(**_UNGATED)}
 SELECT id, message_id FROM new_outbox
 """
 
@@ -104,11 +117,6 @@ SELECT id, message_id FROM new_outbox
 # $36..$44), skipping any that another transaction holds, and writes only those executions'
 # rows. The answer names the outbox rows written and the executions written; the replies of
 # any other execution are settled again under the lock.
-_IF_STILL_CURRENT = {
-    "gate": "WHERE u.execution_id IN (SELECT execution_id FROM still_current)",
-    "and_gate": "AND u.execution_id IN (SELECT execution_id FROM still_current)",
-    "token_gate": "AND execution_id IN (SELECT execution_id FROM still_current)",
-}
 WRITE_DECISIONS_IF_CURRENT = f"""
 WITH still_current AS (
     SELECT e.execution_id FROM orchestrator.executions e
@@ -116,27 +124,12 @@ WITH still_current AS (
         ON e.execution_id = c.execution_id AND e.state_version = c.state_version
     FOR UPDATE OF e SKIP LOCKED
 ),
-{_DECISION_CTES.format(**_IF_STILL_CURRENT)},
-updated AS (
-    UPDATE orchestrator.executions e
-    SET event_count = u.event_count, status = u.status, output = u.output::jsonb,
-        error = u.error, cause = u.cause, stop_date = u.stop_date,
-        redrive_count = e.redrive_count + u.redrives, state_version = u.state_version
-    FROM {_EXECUTION_COLUMNS}
-    WHERE e.execution_id = u.execution_id
-      AND u.execution_id IN (SELECT execution_id FROM still_current)
-)
+{_DECISION_CTES.format(**_gated_by("still_current"))},
+{_UPDATED_EXECUTIONS.format(**_gated_by("still_current"))}
 SELECT id, message_id, NULL AS applied FROM new_outbox
 UNION ALL
 SELECT NULL, NULL, execution_id FROM still_current
 """
-
-# A new execution has no tokens, timers or parts to close or remove.
-_IF_CREATED = {
-    "gate": "WHERE u.execution_id IN (SELECT execution_id FROM created)",
-    "and_gate": "",
-    "token_gate": "",
-}
 
 # StartExecution, for a batch of starts in one statement (one round trip, atomic without
 # BEGIN/COMMIT; orchestrator.starts): insert each execution with its first decision already
@@ -162,7 +155,7 @@ WITH created AS (
     ON CONFLICT (execution_id) DO NOTHING
     RETURNING execution_id
 ),
-{_DECISION_CTES.format(**_IF_CREATED)}
+{_DECISION_CTES.format(**_gated_by("created"))}
 SELECT id, message_id, NULL AS created FROM new_outbox
 UNION ALL
 SELECT NULL, NULL, execution_id FROM created

@@ -6,6 +6,9 @@ meanwhile writes nothing from the stale copy and is settled from the row instead
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 import asyncpg
 import pytest
 from prometheus_client import REGISTRY
@@ -24,10 +27,15 @@ def settled(path: str) -> float:
     return REGISTRY.get_sample_value("orchestrator_replies_settled_total", {"path": path}) or 0.0
 
 
-def other_orchestrator(harness: Harness, pool: asyncpg.Pool) -> Orchestrator:
+@contextlib.asynccontextmanager
+async def other_orchestrator(harness: Harness, pool: asyncpg.Pool) -> AsyncIterator[Orchestrator]:
     """A second orchestrator on the same database, with a state cache of its own."""
     state = harness.app.state
-    return Orchestrator(pool, state.registry, state.outbox, SecureEntropy())
+    other = Orchestrator(pool, state.registry, state.outbox, SecureEntropy())
+    try:
+        yield other
+    finally:
+        await other.close()
 
 
 async def test_replies_to_an_execution_this_orchestrator_wrote_last_are_settled_from_its_cache(
@@ -54,11 +62,8 @@ async def test_a_reply_decided_on_a_stale_copy_writes_nothing_of_it_and_is_settl
     execution = await harness.start(await harness.register(two_steps(queue)), {"n": 1})
     first = await harness.next_command(queue)
     # Another orchestrator stops it: this one's copy still shows it running, the token open.
-    other = other_orchestrator(harness, pool)
-    try:
+    async with other_orchestrator(harness, pool) as other:
         await other.stop(execution, "Stopped", "by the other orchestrator")
-    finally:
-        await other.close()
     stale = settled("stale")
 
     with pytest.raises(TaskTimedOut):
@@ -84,11 +89,8 @@ async def test_a_later_reply_after_another_orchestrator_settled_one_goes_on_from
     queue = queue_name()
     execution = await harness.start(await harness.register(two_steps(queue)), {"n": 3})
     first = await harness.next_command(queue)
-    other = other_orchestrator(harness, pool)
-    try:
+    async with other_orchestrator(harness, pool) as other:
         await other.deliver_reply(TaskReply.succeeded(str(first.message_id), "one"), via="http")
-    finally:
-        await other.close()
     second = await harness.next_command(queue)
     locked = settled("locked")
 
